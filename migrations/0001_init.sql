@@ -1,0 +1,83 @@
+-- Schema 1 of the ar ledger. Forward-only: never edit this file once released;
+-- add migrations/0002_*.sql instead.
+--
+-- Dates are ISO 'YYYY-MM-DD' text (they sort and compare as dates); amounts are
+-- INTEGER minor units of the row's currency. Invoices, payments and voids are facts;
+-- allocations and the derived columns marked below are rebuilt by the replay
+-- (src/engine/replay.rs) inside the transaction that writes the facts.
+
+PRAGMA application_id = 1634890355; -- 'arls'
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE clients (
+    id            INTEGER PRIMARY KEY,
+    code          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name          TEXT NOT NULL,
+    email         TEXT,
+    credit_limit  INTEGER CHECK (credit_limit >= 0),   -- default currency, minor units
+    terms_days    INTEGER NOT NULL CHECK (terms_days >= 0),
+    discount_bp   INTEGER NOT NULL DEFAULT 0,          -- 200 = 2 %
+    discount_days INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE invoices (
+    id            INTEGER PRIMARY KEY,                 -- entry order
+    number        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    client_id     INTEGER NOT NULL REFERENCES clients(id),
+    currency      TEXT NOT NULL,
+    issue_date    TEXT NOT NULL,
+    due_date      TEXT NOT NULL,
+    amount        INTEGER NOT NULL CHECK (amount > 0),
+    terms_days    INTEGER NOT NULL,                    -- terms in force when issued
+    discount_bp   INTEGER NOT NULL DEFAULT 0,
+    discount_days INTEGER NOT NULL DEFAULT 0,
+    description   TEXT,
+    voided_on     TEXT,
+    void_reason   TEXT,
+    -- derived by the replay:
+    settled       INTEGER NOT NULL DEFAULT 0,          -- payments + discounts allocated
+    closed_on     TEXT NOT NULL DEFAULT '9999-12-31'   -- day the balance reached zero
+) STRICT;
+
+CREATE TABLE payments (
+    id            INTEGER PRIMARY KEY,                 -- entry order
+    client_id     INTEGER NOT NULL REFERENCES clients(id),
+    currency      TEXT NOT NULL,
+    date          TEXT NOT NULL,
+    amount        INTEGER NOT NULL CHECK (amount > 0),
+    invoice_id    INTEGER REFERENCES invoices(id),     -- the invoice the payment named
+    reference     TEXT,
+    -- derived by the replay:
+    unapplied     INTEGER NOT NULL DEFAULT 0,
+    applied_on    TEXT NOT NULL DEFAULT '9999-12-31'   -- day nothing was left unapplied
+) STRICT;
+
+CREATE TABLE allocations (
+    id            INTEGER PRIMARY KEY,
+    invoice_id    INTEGER NOT NULL REFERENCES invoices(id),
+    payment_id    INTEGER NOT NULL REFERENCES payments(id),
+    kind          TEXT NOT NULL CHECK (kind IN ('payment', 'discount')),
+    date          TEXT NOT NULL,
+    amount        INTEGER NOT NULL CHECK (amount > 0)
+) STRICT;
+
+-- Aging as of D reads only invoices still open at D: closed_on > D, issued <= D.
+-- Covering, so the report never visits the table for the closed majority.
+CREATE INDEX invoices_open_at ON invoices (closed_on, issue_date, client_id, currency, due_date, amount)
+    WHERE voided_on IS NULL;
+-- Replay of one client from a date reads its invoices still open then.
+CREATE INDEX invoices_client_closed ON invoices (client_id, closed_on);
+-- DSO: invoiced amount by issue date.
+CREATE INDEX invoices_issued ON invoices (issue_date, currency, amount) WHERE voided_on IS NULL;
+
+CREATE INDEX payments_client_date ON payments (client_id, date);
+-- Unapplied credit as of D reads only payments not fully applied by D.
+CREATE INDEX payments_credit_at ON payments (applied_on, date, client_id, currency, amount);
+CREATE INDEX payments_invoice ON payments (invoice_id) WHERE invoice_id IS NOT NULL;
+
+CREATE INDEX allocations_invoice ON allocations (invoice_id, date, kind, amount);
+CREATE INDEX allocations_payment ON allocations (payment_id);

@@ -1,0 +1,184 @@
+//! `ar client add|edit|list|show`
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use super::Context;
+use crate::domain::Terms;
+use crate::ledger::{ClientPatch, NewClient};
+use crate::render::{self, Format, clients_sheet, invoices_sheet, payments_sheet};
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    Add(ClientAddArgs),
+    Edit(ClientEditArgs),
+    List(ClientListArgs),
+    Show(ClientShowArgs),
+}
+
+/// Add a client
+///
+/// Example: ar client add ACME --name "Acme Ltd" --email accounts@acme.example --terms "2/10 net 30" --credit-limit 20000
+#[derive(Debug, Args)]
+pub struct ClientAddArgs {
+    /// Short unique code used on the command line and in CSV (matched case-insensitively)
+    code: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    email: Option<String>,
+    /// Net days (`30`) or a discount (`2/10 net 30`); default: the ledger's terms
+    #[arg(long, value_parser = terms_arg, value_name = "TERMS")]
+    terms: Option<Terms>,
+    /// In the ledger's currency
+    #[arg(long, value_name = "AMOUNT")]
+    credit_limit: Option<String>,
+}
+
+/// Change a client's name, email, terms or credit limit
+///
+/// New terms apply to invoices issued from now on; existing invoices keep theirs.
+///
+/// Example: ar client edit ACME --terms 45 --credit-limit 50000
+#[derive(Debug, Args)]
+pub struct ClientEditArgs {
+    code: String,
+    #[arg(long)]
+    name: Option<String>,
+    /// An empty value clears it
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long, value_parser = terms_arg, value_name = "TERMS")]
+    terms: Option<Terms>,
+    /// An empty value clears it
+    #[arg(long, value_name = "AMOUNT")]
+    credit_limit: Option<String>,
+}
+
+/// List clients with what they owe
+///
+/// Example: ar client list --format csv
+#[derive(Debug, Args)]
+pub struct ClientListArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// Show a client: terms, balances, open invoices and unapplied credit
+///
+/// Example: ar client show ACME
+#[derive(Debug, Args)]
+pub struct ClientShowArgs {
+    code: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+fn terms_arg(text: &str) -> Result<Terms, String> {
+    Terms::parse(text).map_err(|e| e.to_string())
+}
+
+pub fn run(ctx: &mut Context, cmd: ClientCommand) -> Result<()> {
+    match cmd {
+        ClientCommand::Add(args) => run_client_add(ctx, args),
+        ClientCommand::Edit(args) => run_client_edit(ctx, args),
+        ClientCommand::List(args) => run_client_list(ctx, args),
+        ClientCommand::Show(args) => run_client_show(ctx, args),
+    }
+}
+
+fn run_client_add(ctx: &mut Context, args: ClientAddArgs) -> Result<()> {
+    let mut ledger = ctx.open_ledger()?;
+    let c = ledger.add_client(NewClient {
+        code: args.code,
+        name: args.name,
+        email: args.email,
+        terms: args.terms,
+        credit_limit: args.credit_limit,
+    })?;
+    let limit = c
+        .credit_limit
+        .map(|m| format!(", credit limit {m}"))
+        .unwrap_or_default();
+    writeln!(
+        ctx.out,
+        "Added client {} ({}), terms {}{limit}",
+        c.code, c.name, c.terms
+    )?;
+    Ok(())
+}
+
+fn run_client_edit(ctx: &mut Context, args: ClientEditArgs) -> Result<()> {
+    let mut ledger = ctx.open_ledger()?;
+    let c = ledger.edit_client(
+        &args.code,
+        ClientPatch {
+            name: args.name,
+            email: args.email,
+            terms: args.terms,
+            credit_limit: args.credit_limit,
+        },
+    )?;
+    let limit = c
+        .credit_limit
+        .map_or_else(|| "none".to_string(), |m| m.to_string());
+    writeln!(
+        ctx.out,
+        "Client {} ({}): terms {}, credit limit {limit}",
+        c.code, c.name, c.terms
+    )?;
+    Ok(())
+}
+
+fn run_client_list(ctx: &mut Context, args: ClientListArgs) -> Result<()> {
+    let clients = ctx.open_ledger()?.clients(ctx.today)?;
+    render::write(&mut ctx.out, args.format, ctx.style, &clients, || {
+        clients_sheet(&clients)
+    })
+}
+
+fn run_client_show(ctx: &mut Context, args: ClientShowArgs) -> Result<()> {
+    let detail = ctx.open_ledger()?.client_detail(&args.code, ctx.today)?;
+    match args.format {
+        Format::Json => render::write_json(&mut ctx.out, &detail),
+        Format::Csv => render::write_csv(
+            &mut ctx.out,
+            &clients_sheet(std::slice::from_ref(&detail.summary)),
+        ),
+        Format::Table => {
+            let c = &detail.summary.client;
+            let out = &mut ctx.out;
+            writeln!(out, "{} — {}", c.code, c.name)?;
+            writeln!(out, "  email:        {}", c.email.as_deref().unwrap_or("-"))?;
+            writeln!(out, "  terms:        {}", c.terms)?;
+            writeln!(
+                out,
+                "  credit limit: {}",
+                c.credit_limit.map_or_else(|| "none".into(), |m| m.to_string())
+            )?;
+            if detail.summary.balances.is_empty() {
+                writeln!(out, "  balance:      nothing open, no credit")?;
+            }
+            for b in &detail.summary.balances {
+                writeln!(
+                    out,
+                    "  balance:      {} open ({} overdue), {} unapplied credit",
+                    b.open,
+                    b.overdue.grouped(),
+                    b.unapplied.grouped()
+                )?;
+            }
+            if !detail.open_invoices.is_empty() {
+                writeln!(out, "\nOpen invoices")?;
+                render::write_table(out, &invoices_sheet(&detail.open_invoices), ctx.style)?;
+            }
+            if !detail.credits.is_empty() {
+                writeln!(out, "\nPayments holding unapplied credit")?;
+                render::write_table(out, &payments_sheet(&detail.credits), ctx.style)?;
+            }
+            Ok(())
+        }
+    }
+}

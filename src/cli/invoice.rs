@@ -1,0 +1,185 @@
+//! `ar add-invoice`, `ar invoice list|show|void`
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use super::{Context, date_arg};
+use crate::domain::Date;
+use crate::ledger::NewInvoice;
+use crate::render::{self, Format, allocations_sheet, invoices_sheet};
+
+#[derive(Debug, Subcommand)]
+pub enum InvoiceCommand {
+    /// Same as `ar add-invoice`
+    Add(InvoiceAddArgs),
+    List(InvoiceListArgs),
+    Show(InvoiceShowArgs),
+    Void(InvoiceVoidArgs),
+}
+
+/// Record an invoice; prints its number and due date
+///
+/// The due date is --due, else the issue date plus the client's net days. The number
+/// is --number, else the next of the ledger's sequence (INV-0001, ...).
+///
+/// Example: ar add-invoice --client ACME --amount 1,250.00 --date 2026-11-01
+#[derive(Debug, Args)]
+pub struct InvoiceAddArgs {
+    /// Client code
+    #[arg(long)]
+    client: String,
+    /// Positive amount: 1234.56, 1,234.56 or 1234
+    #[arg(long, allow_hyphen_values = true)]
+    amount: String,
+    /// Issue date (YYYY-MM-DD); default today
+    #[arg(long, value_parser = date_arg)]
+    date: Option<Date>,
+    /// Due date (YYYY-MM-DD); default the issue date plus the client's net days
+    #[arg(long, value_parser = date_arg)]
+    due: Option<Date>,
+    /// Invoice number; default the next in the ledger's sequence
+    #[arg(long)]
+    number: Option<String>,
+    /// ISO 4217 currency; default the ledger's
+    #[arg(long)]
+    currency: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+}
+
+/// List invoices
+///
+/// Example: ar invoice list --open --client ACME --format json
+#[derive(Debug, Args)]
+pub struct InvoiceListArgs {
+    /// Only invoices with an open balance
+    #[arg(long)]
+    open: bool,
+    /// Only this client's invoices
+    #[arg(long)]
+    client: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// Show an invoice with how it was settled
+///
+/// Example: ar invoice show INV-0007
+#[derive(Debug, Args)]
+pub struct InvoiceShowArgs {
+    number: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// Void an invoice: it keeps its row and leaves every balance
+///
+/// Refused while payments are allocated to it.
+///
+/// Example: ar invoice void INV-0008 --reason "issued twice"
+#[derive(Debug, Args)]
+pub struct InvoiceVoidArgs {
+    number: String,
+    #[arg(long)]
+    reason: Option<String>,
+    /// Date of the void (YYYY-MM-DD); default today
+    #[arg(long, value_parser = date_arg)]
+    date: Option<Date>,
+}
+
+pub fn run(ctx: &mut Context, cmd: InvoiceCommand) -> Result<()> {
+    match cmd {
+        InvoiceCommand::Add(args) => run_invoice_add(ctx, args),
+        InvoiceCommand::List(args) => run_invoice_list(ctx, args),
+        InvoiceCommand::Show(args) => run_invoice_show(ctx, args),
+        InvoiceCommand::Void(args) => run_invoice_void(ctx, args),
+    }
+}
+
+pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
+    let mut ledger = ctx.open_ledger()?;
+    let inv = ledger.add_invoice(NewInvoice {
+        client: args.client,
+        amount: args.amount,
+        currency: args.currency,
+        issue_date: args.date.unwrap_or(ctx.today),
+        due_date: args.due,
+        number: args.number,
+        description: args.description,
+    })?;
+    writeln!(
+        ctx.out,
+        "Invoice {} for {}: {}, issued {}, due {} ({})",
+        inv.number, inv.client, inv.amount, inv.issue_date, inv.due_date, inv.terms
+    )?;
+    if inv.settled.minor > 0 {
+        writeln!(
+            ctx.out,
+            "  {} of earlier payments allocated to it; {} open",
+            inv.settled.grouped(),
+            inv.open.grouped()
+        )?;
+    }
+    Ok(())
+}
+
+fn run_invoice_list(ctx: &mut Context, args: InvoiceListArgs) -> Result<()> {
+    let invoices = ctx.open_ledger()?.invoices(args.client.as_deref(), args.open)?;
+    render::write(&mut ctx.out, args.format, ctx.style, &invoices, || {
+        invoices_sheet(&invoices)
+    })
+}
+
+fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
+    let detail = ctx.open_ledger()?.invoice_detail(&args.number)?;
+    match args.format {
+        Format::Json => render::write_json(&mut ctx.out, &detail),
+        Format::Csv => render::write_csv(&mut ctx.out, &allocations_sheet(&detail.allocations)),
+        Format::Table => {
+            let i = &detail.invoice;
+            let out = &mut ctx.out;
+            writeln!(out, "{} — {} ({})", i.number, i.client, i.status.as_str())?;
+            writeln!(out, "  issued:  {}", i.issue_date)?;
+            writeln!(out, "  due:     {} ({})", i.due_date, i.terms)?;
+            writeln!(out, "  amount:  {}", i.amount)?;
+            writeln!(out, "  settled: {}", i.settled.grouped())?;
+            writeln!(out, "  open:    {}", i.open.grouped())?;
+            if let Some(d) = &i.description {
+                writeln!(out, "  note:    {d}")?;
+            }
+            if let Some(on) = i.voided_on {
+                writeln!(
+                    out,
+                    "  voided:  {on}{}",
+                    i.void_reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                )?;
+            }
+            if detail.allocations.is_empty() {
+                writeln!(out, "\nNo payments allocated.")?;
+            } else {
+                writeln!(out, "\nAllocations")?;
+                render::write_table(out, &allocations_sheet(&detail.allocations), ctx.style)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn run_invoice_void(ctx: &mut Context, args: InvoiceVoidArgs) -> Result<()> {
+    let inv = ctx.open_ledger()?.void_invoice(
+        &args.number,
+        args.date.unwrap_or(ctx.today),
+        args.reason.as_deref(),
+    )?;
+    writeln!(
+        ctx.out,
+        "Voided invoice {} for {} ({}); it no longer counts in any balance",
+        inv.number, inv.client, inv.amount
+    )?;
+    Ok(())
+}

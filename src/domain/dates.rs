@@ -1,0 +1,75 @@
+//! Calendar dates as the spec uses them: ISO `YYYY-MM-DD`, day counts in calendar days.
+//!
+//! No clock here: "today" is resolved by the CLI layer and passed in.
+
+use chrono::NaiveDate;
+
+use super::error::LedgerError;
+
+pub type Date = NaiveDate;
+
+/// Parse an ISO `YYYY-MM-DD` date, refusing anything else with a message that says how.
+pub fn parse_date(text: &str) -> Result<Date, LedgerError> {
+    let input = text.trim();
+    let bad = |reason: &str| LedgerError::BadDate {
+        input: input.to_string(),
+        reason: reason.to_string(),
+    };
+    let b = input.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad("write dates as YYYY-MM-DD, like 2026-11-23"));
+    }
+    NaiveDate::parse_from_str(input, "%Y-%m-%d").map_err(|_| bad("no such day in the calendar"))
+}
+
+/// Calendar days from `from` to `to` (negative when `to` is earlier).
+pub fn days_between(from: Date, to: Date) -> i64 {
+    (to - from).num_days()
+}
+
+/// `date` plus `days` calendar days, or an error when that leaves the calendar.
+pub fn add_days(date: Date, days: i64) -> Result<Date, LedgerError> {
+    date.checked_add_signed(chrono::Duration::days(days))
+        .ok_or_else(|| LedgerError::BadDate {
+            input: date.to_string(),
+            reason: format!("adding {days} days leaves the calendar"),
+        })
+}
+
+/// A date later than any entry: "as of now, with every entry counted". It sorts before
+/// the store's "not yet" marker (9999-12-31), so invoices open now are open at it.
+pub fn end_of_time() -> Date {
+    NaiveDate::from_ymd_opt(9999, 12, 30).expect("valid date")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_iso_dates_only() {
+        assert_eq!(parse_date("2026-02-28").unwrap().to_string(), "2026-02-28");
+        assert_eq!(parse_date(" 2028-02-29 ").unwrap().to_string(), "2028-02-29");
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-1-1",
+            "26-01-01",
+            "01/02/2026",
+            "",
+            "2026-00-10",
+            "yesterday",
+            "2026-01-01T00:00",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn counts_calendar_days() {
+        let d = |s| parse_date(s).unwrap();
+        assert_eq!(days_between(d("2026-01-31"), d("2026-03-01")), 29);
+        assert_eq!(days_between(d("2026-03-01"), d("2026-01-31")), -29);
+        assert_eq!(add_days(d("2026-12-15"), 30).unwrap(), d("2027-01-14"));
+    }
+}

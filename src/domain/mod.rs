@@ -1,0 +1,15 @@
+//! Values of the accounts-receivable domain: money, currencies, dates, terms, the
+//! entities the ledger records, and the typed refusals.
+//!
+//! Pure values: no I/O, no SQL, no clock, no printing.
+
+pub mod dates;
+pub mod entities;
+pub mod error;
+pub mod money;
+pub mod terms;
+
+pub use dates::{Date, parse_date};
+pub use error::{LedgerError, LedgerResult};
+pub use money::{Currency, Money};
+pub use terms::Terms;

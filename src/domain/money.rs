@@ -1,0 +1,362 @@
+//! Exact money: integer minor units tagged with an ISO 4217 currency.
+//!
+//! Owns parsing of user-typed amounts and printing them back. Never uses floating
+//! point (spec: Money). Must not do I/O.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use super::error::LedgerError;
+
+/// An ISO 4217 currency the ledger knows, with its number of minor-unit digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency {
+    code: &'static str,
+    digits: u8,
+}
+
+/// ISO 4217 codes with their minor-unit digits. Codes not listed are refused rather
+/// than guessed: a wrong digit count would scale every amount by ten.
+const CURRENCIES: &[(&str, u8)] = &[
+    ("AED", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("FJD", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KES", 2),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("LYD", 3),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NGN", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PEN", 2),
+    ("PGK", 2),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("QAR", 2),
+    ("RON", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("UGX", 0),
+    ("USD", 2),
+    ("VND", 0),
+    ("WST", 2),
+    ("XAF", 0),
+    ("XOF", 0),
+    ("XPF", 0),
+    ("ZAR", 2),
+];
+
+impl Currency {
+    /// Parse a currency code, case-insensitively.
+    pub fn parse(text: &str) -> Result<Currency, LedgerError> {
+        let upper = text.trim().to_ascii_uppercase();
+        CURRENCIES
+            .iter()
+            .find(|(code, _)| *code == upper)
+            .map(|&(code, digits)| Currency { code, digits })
+            .ok_or_else(|| LedgerError::UnknownCurrency(text.trim().to_string()))
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// Number of digits after the decimal point (USD 2, JPY 0, KWD 3).
+    pub fn digits(&self) -> u8 {
+        self.digits
+    }
+
+    fn scale(&self) -> i64 {
+        10i64.pow(u32::from(self.digits))
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code)
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code)
+    }
+}
+
+/// An exact amount: `minor` units of `currency` (cents for USD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    pub fn zero(currency: Currency) -> Money {
+        Money { minor: 0, currency }
+    }
+
+    /// Parse a strictly positive amount as a user types it: `1234.56`, `1,234.56`,
+    /// `1234`, `1234.5`. Refuses signs, letters, misplaced separators, more decimals
+    /// than the currency has, zero, and values that overflow.
+    pub fn parse_positive(text: &str, currency: Currency) -> Result<Money, LedgerError> {
+        let money = Money::parse(text, currency)?;
+        if money.minor == 0 {
+            return Err(LedgerError::BadAmount {
+                input: text.trim().to_string(),
+                reason: "the amount must be greater than zero".into(),
+            });
+        }
+        Ok(money)
+    }
+
+    /// Parse a non-negative amount (zero allowed), same syntax as [`Money::parse_positive`].
+    pub fn parse(text: &str, currency: Currency) -> Result<Money, LedgerError> {
+        let input = text.trim();
+        let bad = |reason: &str| LedgerError::BadAmount {
+            input: input.to_string(),
+            reason: reason.to_string(),
+        };
+        if input.is_empty() {
+            return Err(bad("the amount is empty; write it like 1234.56"));
+        }
+        if input.starts_with('-') {
+            return Err(bad("the amount must be positive"));
+        }
+        let (whole, frac) = match input.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (input, None),
+        };
+        let whole_digits = parse_grouped_integer(whole).ok_or_else(|| {
+            bad("write digits with an optional decimal point and thousands commas, like 1,234.56")
+        })?;
+        let frac = frac.unwrap_or("");
+        if input.contains('.') && frac.is_empty() {
+            return Err(bad("digits are missing after the decimal point"));
+        }
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(
+                "write digits with an optional decimal point and thousands commas, like 1,234.56",
+            ));
+        }
+        let digits = usize::from(currency.digits);
+        if frac.len() > digits {
+            return Err(bad(&format!(
+                "{} allows {} decimal place{}",
+                currency.code,
+                digits,
+                if digits == 1 { "" } else { "s" }
+            )));
+        }
+        let overflow = || bad("the amount is too large");
+        let whole: i64 = whole_digits.parse().map_err(|_| overflow())?;
+        let mut frac_minor: i64 = 0;
+        for (i, b) in frac.bytes().enumerate() {
+            frac_minor += i64::from(b - b'0') * 10i64.pow((digits - i - 1) as u32);
+        }
+        let minor = whole
+            .checked_mul(currency.scale())
+            .and_then(|m| m.checked_add(frac_minor))
+            .ok_or_else(overflow)?;
+        Ok(Money { minor, currency })
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        debug_assert_eq!(self.currency, other.currency);
+        Some(Money::new(self.minor.checked_add(other.minor)?, self.currency))
+    }
+
+    /// Plain decimal, no grouping: `1234.50`, `-3.00`, `1200` (JPY). The form used in
+    /// JSON and CSV.
+    pub fn plain(&self) -> String {
+        format_minor(self.minor, self.currency.digits, false)
+    }
+
+    /// Decimal with thousands separators: `1,234.50`. The form used in tables.
+    pub fn grouped(&self) -> String {
+        format_minor(self.minor, self.currency.digits, true)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.grouped(), self.currency.code)
+    }
+}
+
+/// Amounts serialize as exact JSON numbers written from minor units (`1234.50`), never
+/// through `f64` (spec: output contract).
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw =
+            serde_json::value::RawValue::from_string(self.plain()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+/// Digits with optional thousands commas in groups of three (`1,234,567`).
+fn parse_grouped_integer(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return None;
+    }
+    let groups: Vec<&str> = text.split(',').collect();
+    for (i, g) in groups.iter().enumerate() {
+        let ok_len = if i == 0 {
+            !g.is_empty() && (groups.len() == 1 || g.len() <= 3)
+        } else {
+            g.len() == 3
+        };
+        if !ok_len || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
+    Some(groups.concat())
+}
+
+/// Format minor units as a decimal string with `digits` decimals.
+pub fn format_minor(minor: i64, digits: u8, grouped: bool) -> String {
+    let negative = minor < 0;
+    let abs = minor.unsigned_abs();
+    let scale = 10u64.pow(u32::from(digits));
+    let whole = (abs / scale).to_string();
+    let whole = if grouped { group_thousands(&whole) } else { whole };
+    let mut out = String::with_capacity(whole.len() + 6);
+    if negative {
+        out.push('-');
+    }
+    out.push_str(&whole);
+    if digits > 0 {
+        out.push('.');
+        out.push_str(&format!("{:0width$}", abs % scale, width = usize::from(digits)));
+    }
+    out
+}
+
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd() -> Currency {
+        Currency::parse("USD").unwrap()
+    }
+
+    #[test]
+    fn accepts_the_spec_forms() {
+        for (text, minor) in [
+            ("1234.56", 123456),
+            ("1,234.56", 123456),
+            ("1234", 123400),
+            ("1234.5", 123450),
+            ("0.01", 1),
+            ("1,000,000", 100000000),
+        ] {
+            assert_eq!(Money::parse_positive(text, usd()).unwrap().minor, minor, "{text}");
+        }
+    }
+
+    #[test]
+    fn follows_currency_digits() {
+        let jpy = Currency::parse("jpy").unwrap();
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(Money::parse_positive("1,200", jpy).unwrap().minor, 1200);
+        assert!(Money::parse_positive("1200.5", jpy).is_err());
+        assert_eq!(Money::parse_positive("1.234", kwd).unwrap().minor, 1234);
+        assert_eq!(Money::parse_positive("1.2", kwd).unwrap().minor, 1200);
+        assert!(Money::parse_positive("1.2345", kwd).is_err());
+        assert_eq!(Money::new(1234, kwd).plain(), "1.234");
+        assert_eq!(Money::new(1200, jpy).grouped(), "1,200");
+    }
+
+    #[test]
+    fn rejects_bad_amounts() {
+        for text in [
+            "",
+            "  ",
+            "-5",
+            "0",
+            "0.00",
+            "abc",
+            "12a",
+            "1.234",
+            "1,23.00",
+            "12,3456",
+            ",123",
+            "1.",
+            ".5",
+            "+5",
+            "1 000",
+            "99999999999999999999",
+            "92233720368547758.08",
+        ] {
+            assert!(
+                Money::parse_positive(text, usd()).is_err(),
+                "{text:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn prints_exactly() {
+        assert_eq!(Money::new(123450, usd()).plain(), "1234.50");
+        assert_eq!(Money::new(-5, usd()).plain(), "-0.05");
+        assert_eq!(Money::new(123456789, usd()).grouped(), "1,234,567.89");
+        assert_eq!(
+            serde_json::to_string(&Money::new(123450, usd())).unwrap(),
+            "1234.50"
+        );
+    }
+
+    #[test]
+    fn unknown_currency_is_refused() {
+        assert!(Currency::parse("XYZ").is_err());
+        assert!(Currency::parse("").is_err());
+    }
+}

@@ -1,0 +1,278 @@
+//! Days to pay (spec: Days to pay): how long clients take to settle invoices, against
+//! their terms, over a window of closing dates; and DSO per currency.
+//!
+//! A fold over closed invoices the store streams. Figures stay exact ([`Ratio`]) until
+//! printed. No SQL, no clock, no printing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Datelike;
+use serde::Serialize;
+
+use super::ratio::Ratio;
+use super::rows::{ClientRef, ClosedItem};
+use super::spec::{DaysToPayBy, DaysToPaySpec};
+use crate::domain::{Currency, Date};
+
+/// Integer sums behind the figures, so groups can be merged exactly.
+#[derive(Debug, Clone, Default)]
+struct Sums {
+    count: i64,
+    days: i64,
+    beyond: i64,
+    on_time: i64,
+    /// Per currency: (Σ amount, Σ amount × days) for the weighted mean.
+    weighted: BTreeMap<Currency, (i128, i128)>,
+}
+
+impl Sums {
+    fn add(&mut self, item: &ClosedItem) {
+        let days = (item.closed_on - item.issue_date).num_days();
+        let beyond = (item.closed_on - item.due_date).num_days();
+        self.count += 1;
+        self.days += days;
+        self.beyond += beyond;
+        self.on_time += i64::from(beyond <= 0);
+        let w = self.weighted.entry(item.currency).or_default();
+        w.0 += i128::from(item.amount);
+        w.1 += i128::from(item.amount) * i128::from(days);
+    }
+
+    fn figures(&self) -> Figures {
+        let n = i128::from(self.count);
+        // Amounts in different currencies cannot be added, so a weighted mean exists
+        // only over one currency.
+        let weighted = match self.weighted.len() {
+            1 => self
+                .weighted
+                .values()
+                .next()
+                .and_then(|&(amount, amount_days)| Ratio::new(amount_days, amount)),
+            _ => None,
+        };
+        Figures {
+            invoices_paid: self.count,
+            mean_days_to_pay: Ratio::new(i128::from(self.days), n),
+            weighted_days_to_pay: weighted,
+            mean_days_beyond_terms: Ratio::new(i128::from(self.beyond), n),
+            paid_on_time_pct: Ratio::new(i128::from(self.on_time) * 100, n),
+        }
+    }
+}
+
+/// The spec's figures for one group of paid invoices.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub invoices_paid: i64,
+    pub mean_days_to_pay: Option<Ratio>,
+    /// Weighted by invoice amount; `null` when the group mixes currencies.
+    pub weighted_days_to_pay: Option<Ratio>,
+    pub mean_days_beyond_terms: Option<Ratio>,
+    pub paid_on_time_pct: Option<Ratio>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Overall {
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// DSO of the ledger's one currency; `null` with several (see `by_currency`).
+    pub dso: Option<Ratio>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrencyFigures {
+    pub currency: Currency,
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Open receivables at as-of ÷ amount invoiced in the DSO window × its days.
+    pub dso: Option<Ratio>,
+    pub open: crate::domain::Money,
+    pub invoiced: crate::domain::Money,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientFigures {
+    pub client: String,
+    pub name: String,
+    /// The client's current net terms.
+    pub term_days: u32,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthFigures {
+    /// `YYYY-MM` of the closing dates.
+    pub month: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum DaysToPayRows {
+    Clients(Vec<ClientFigures>),
+    Months(Vec<MonthFigures>),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DaysToPayReport {
+    pub as_of: Date,
+    pub window_days: u32,
+    pub term_days: u32,
+    pub dso_days: u32,
+    pub by: DaysToPayBy,
+    pub overall: Overall,
+    pub by_currency: Vec<CurrencyFigures>,
+    pub rows: DaysToPayRows,
+}
+
+impl DaysToPayReport {
+    /// "34.2 days to pay against a 30-day term: 4.2 days late", or `None` without data.
+    pub fn verdict(&self) -> Option<String> {
+        let mean = self.overall.figures.mean_days_to_pay?;
+        let diff = mean.minus(i64::from(self.term_days));
+        let tail = if diff.is_positive() {
+            format!("{} days late", diff.short())
+        } else if diff.is_negative() {
+            format!("{} days early", diff.abs().short())
+        } else {
+            "on term".to_string()
+        };
+        Some(format!(
+            "{} days to pay against a {}-day term: {tail}",
+            mean.short(),
+            self.term_days
+        ))
+    }
+}
+
+/// The days-to-pay fold: feed it invoices closed in the window, then `finish` with
+/// the open and invoiced amounts per currency for DSO.
+pub struct DaysToPayFold<'a> {
+    spec: &'a DaysToPaySpec,
+    window_start: Date,
+    overall: Sums,
+    per_currency: BTreeMap<Currency, Sums>,
+    per_client: HashMap<i64, Sums>,
+    per_month: BTreeMap<(i32, u32), Sums>,
+}
+
+impl<'a> DaysToPayFold<'a> {
+    pub fn new(spec: &'a DaysToPaySpec) -> DaysToPayFold<'a> {
+        DaysToPayFold {
+            window_start: spec.as_of - chrono::Duration::days(i64::from(spec.window_days)),
+            spec,
+            overall: Sums::default(),
+            per_currency: BTreeMap::new(),
+            per_client: HashMap::new(),
+            per_month: BTreeMap::new(),
+        }
+    }
+
+    /// The window `(as_of - window_days, as_of]` of closing dates, as (after, until].
+    pub fn window(&self) -> (Date, Date) {
+        (self.window_start, self.spec.as_of)
+    }
+
+    pub fn add_closed(&mut self, item: ClosedItem) {
+        if item.closed_on <= self.window_start || item.closed_on > self.spec.as_of {
+            return;
+        }
+        self.overall.add(&item);
+        self.per_currency.entry(item.currency).or_default().add(&item);
+        match self.spec.by {
+            DaysToPayBy::Client => self.per_client.entry(item.client_id).or_default().add(&item),
+            DaysToPayBy::Month => self
+                .per_month
+                .entry((item.closed_on.year(), item.closed_on.month()))
+                .or_default()
+                .add(&item),
+        }
+    }
+
+    /// `open` and `invoiced`: per currency, receivables open at as-of and the amount
+    /// invoiced in `(as_of - dso_days, as_of]`.
+    pub fn finish(
+        self,
+        clients: &[ClientRef],
+        open: &[(Currency, i64)],
+        invoiced: &[(Currency, i64)],
+    ) -> DaysToPayReport {
+        let mut currencies: BTreeMap<Currency, CurrencyFigures> = BTreeMap::new();
+        let touch = |m: &mut BTreeMap<Currency, CurrencyFigures>, c: Currency| {
+            m.entry(c).or_insert_with(|| CurrencyFigures {
+                currency: c,
+                figures: Sums::default().figures(),
+                dso: None,
+                open: crate::domain::Money::zero(c),
+                invoiced: crate::domain::Money::zero(c),
+            });
+        };
+        for &(c, amount) in open {
+            touch(&mut currencies, c);
+            currencies.get_mut(&c).expect("touched").open.minor += amount;
+        }
+        for &(c, amount) in invoiced {
+            touch(&mut currencies, c);
+            currencies.get_mut(&c).expect("touched").invoiced.minor += amount;
+        }
+        for (&c, sums) in &self.per_currency {
+            touch(&mut currencies, c);
+            currencies.get_mut(&c).expect("touched").figures = sums.figures();
+        }
+        for cf in currencies.values_mut() {
+            cf.dso = Ratio::new(
+                i128::from(cf.open.minor) * i128::from(self.spec.dso_days),
+                i128::from(cf.invoiced.minor),
+            );
+        }
+        let by_client: HashMap<i64, &ClientRef> = clients.iter().map(|c| (c.id, c)).collect();
+        let rows = match self.spec.by {
+            DaysToPayBy::Client => {
+                let mut rows: Vec<ClientFigures> = self
+                    .per_client
+                    .iter()
+                    .map(|(id, sums)| {
+                        let c = by_client.get(id);
+                        ClientFigures {
+                            client: c.map_or_else(|| format!("#{id}"), |c| c.code.clone()),
+                            name: c.map_or_else(String::new, |c| c.name.clone()),
+                            term_days: c.map_or(0, |c| c.terms_days),
+                            figures: sums.figures(),
+                        }
+                    })
+                    .collect();
+                rows.sort_by_key(|r| r.client.to_lowercase());
+                DaysToPayRows::Clients(rows)
+            }
+            DaysToPayBy::Month => DaysToPayRows::Months(
+                self.per_month
+                    .iter()
+                    .map(|(&(y, m), sums)| MonthFigures {
+                        month: format!("{y:04}-{m:02}"),
+                        figures: sums.figures(),
+                    })
+                    .collect(),
+            ),
+        };
+        let single_dso = if currencies.len() == 1 {
+            currencies.values().next().and_then(|c| c.dso)
+        } else {
+            None
+        };
+        DaysToPayReport {
+            as_of: self.spec.as_of,
+            window_days: self.spec.window_days,
+            term_days: self.spec.term_days,
+            dso_days: self.spec.dso_days,
+            by: self.spec.by,
+            overall: Overall {
+                figures: self.overall.figures(),
+                dso: single_dso,
+            },
+            by_currency: currencies.into_values().collect(),
+            rows,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! `ar`: an accounts-receivable ledger on SQLite, with an aging engine.
+//!
+//! Layers, each depending only on those before it:
+//! - [`domain`]: values (money, dates, terms, entities, typed refusals). No I/O.
+//! - [`engine`]: pure computations: allocation replay, aging, days to pay. No SQL,
+//!   no clock, no printing.
+//! - [`store`]: SQLite behind a narrow facade; the only user of rusqlite.
+//! - [`ledger`]: operations (one transaction each) and reports, over `store` + `engine`.
+//! - [`render`]: table, JSON and CSV writers for what `ledger` returns.
+//! - [`cli`]: clap arguments, resolved into ledger calls and renders.
+//!
+//! `main.rs` parses, runs and decides the exit code, and is the only place that exits.
+
+pub mod cli;
+pub mod domain;
+pub mod engine;
+pub mod ledger;
+pub mod render;
+pub mod store;

@@ -1,0 +1,65 @@
+//! Entry point: hand binutils-style calls to the system archiver, else parse, run, and
+//! decide the exit code. The only place the process exits.
+//!
+//! Exit codes: 0 success; 1 refused operation or bad data (nothing written); 2 usage;
+//! 3 `--fail-if-over` tripped. A closed pipe (`ar aging | head`) exits 0 quietly.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use ar::cli::{self, Cli, ThresholdExceeded};
+
+mod archiver;
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if archiver::is_binutils_call(&args) {
+        return archiver::forward(&args);
+    }
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {}", one_line(&err));
+            if err.downcast_ref::<ThresholdExceeded>().is_some() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+/// The message and its causes on one line: "cannot create ...: permission denied".
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for (i, cause) in err.chain().enumerate() {
+        let s = cause.to_string();
+        if i > 0 {
+            if text.contains(&s) {
+                continue;
+            }
+            text.push_str(": ");
+        }
+        text.push_str(&s);
+    }
+    text.replace('\n', " ")
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,239 @@
+//! The SQLite store: the only module that uses rusqlite.
+//!
+//! Owns opening a ledger file (permissions, pragmas, schema migrations, refusing files
+//! that are not ours or are newer) and the SQL behind a narrow set of typed methods on
+//! [`Db`]. Holds no business rules: validation and allocation live in `ledger` and
+//! `engine`. A second backend would implement the same methods.
+
+mod clients;
+mod invoices;
+mod payments;
+mod replay;
+mod reports;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+pub use invoices::InvoiceFilter;
+pub use invoices::NewInvoiceRow;
+pub use payments::NewPaymentRow;
+pub use payments::PaymentFilter;
+pub use reports::{ClientRef, ClosedItem, CreditItem, OpenItem};
+
+use crate::domain::{Currency, Date, LedgerError};
+
+/// `PRAGMA application_id` of an ar ledger ('arls'): tells our files from other SQLite
+/// databases so `--db` pointed at the wrong file never alters it.
+const APPLICATION_ID: i64 = 1_634_890_355;
+
+/// Stored in place of a date for "not yet" (an open invoice's `closed_on`): it sorts
+/// after every real date, so "open at D" is the single range `closed_on > D`.
+pub(crate) const NOT_YET: &str = "9999-12-31";
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))])
+}
+
+/// Number of schema versions this build knows.
+pub fn schema_version() -> i64 {
+    1
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A connection inside a transaction: every query and write of the ledger is a method.
+pub struct Db<'c> {
+    conn: &'c Connection,
+}
+
+impl Store {
+    /// Open (creating when missing, readable by its owner only) and migrate a ledger.
+    pub fn open(path: &Path) -> Result<Store> {
+        let shown = path.display().to_string();
+        let not_ledger = |reason: String| LedgerError::NotALedger {
+            path: shown.clone(),
+            reason,
+        };
+        if !path.exists() {
+            create_private_file(path).with_context(|| format!("cannot create the ledger {shown}"))?;
+        } else if path.is_dir() {
+            return Err(not_ledger("it is a directory".into()).into());
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| not_ledger(sqlite_reason(&e)))?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let probe = |sql: &str| {
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map_err(|e| not_ledger(sqlite_reason(&e)))
+        };
+        let tables = probe("SELECT count(*) FROM sqlite_schema")?;
+        let app_id = probe("PRAGMA application_id")?;
+        let version = probe("PRAGMA user_version")?;
+        if tables > 0 && app_id != APPLICATION_ID {
+            return Err(not_ledger("it is a SQLite database of another program".into()).into());
+        }
+        if version > schema_version() {
+            return Err(LedgerError::NewerSchema {
+                path: shown,
+                found: version,
+                supported: schema_version(),
+            }
+            .into());
+        }
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure(true)?;
+        Ok(store)
+    }
+
+    /// A fresh ledger in memory, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut store = Store {
+            conn: Connection::open_in_memory()?,
+            path: PathBuf::from(":memory:"),
+        };
+        store.configure(false)?;
+        Ok(store)
+    }
+
+    fn configure(&mut self, wal: bool) -> Result<()> {
+        if wal {
+            // WAL lets a nightly report read while a terminal command writes.
+            self.conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        }
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.pragma_update(None, "cache_size", -32_000)?; // 32 MB
+        migrations().to_latest(&mut self.conn).with_context(|| {
+            format!(
+                "cannot bring the ledger {} to schema {}",
+                self.path.display(),
+                schema_version()
+            )
+        })?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Run `f` in one write transaction (taken immediately, so two writers queue on the
+    /// busy timeout instead of failing mid-way); commits only when `f` succeeds.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&Db { conn: &tx })?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Run `f` on one consistent read snapshot.
+    pub fn read<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let value = f(&Db { conn: &tx })?;
+        tx.finish()?;
+        Ok(value)
+    }
+}
+
+impl Db<'_> {
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?;
+        let mut rows = stmt.query([key])?;
+        Ok(match rows.next()? {
+            Some(row) => Some(row.get(0)?),
+            None => None,
+        })
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+            .execute([key, value])?;
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> Result<bool> {
+        let n: i64 = self.conn.query_row(
+            "SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM invoices)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n == 0)
+    }
+}
+
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600); // customers' financial data: owner only
+    }
+    options.open(path).map(drop)
+}
+
+fn sqlite_reason(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => "the file is not a SQLite database".into(),
+        Some(rusqlite::ErrorCode::CannotOpen) => "it cannot be opened".into(),
+        Some(rusqlite::ErrorCode::PermissionDenied) | Some(rusqlite::ErrorCode::ReadOnly) => {
+            "permission denied".into()
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// Columns hold codes this program wrote; a bad one means the file was edited by hand.
+pub(crate) fn currency_column(code: &str) -> rusqlite::Result<Currency> {
+    Currency::parse(code)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+pub(crate) fn date_or_not_yet(text: &str) -> rusqlite::Result<Option<Date>> {
+    if text == NOT_YET {
+        return Ok(None);
+    }
+    crate::domain::parse_date(text)
+        .map(Some)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn in_memory_store_starts_empty() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(store.read(|db| db.is_empty()).unwrap());
+    }
+}

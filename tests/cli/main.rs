@@ -1,0 +1,5 @@
+//! CLI tests: the real `ar` binary on temporary ledgers, one hermetic environment per
+//! test (see common.rs). One test crate, so the suite links once.
+
+mod common;
+mod ledger;
