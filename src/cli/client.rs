@@ -25,15 +25,15 @@ pub enum ClientCommand {
 pub struct ClientAddArgs {
     /// Short unique code used on the command line and in CSV (matched case-insensitively)
     code: String,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     name: String,
     #[arg(long)]
     email: Option<String>,
     /// Net days (`30`) or a discount (`2/10 net 30`); default: the ledger's terms
-    #[arg(long, value_parser = terms_arg, value_name = "TERMS")]
-    terms: Option<Terms>,
+    #[arg(long, value_name = "TERMS", allow_hyphen_values = true)]
+    terms: Option<String>,
     /// In the ledger's currency
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
     credit_limit: Option<String>,
 }
 
@@ -45,15 +45,16 @@ pub struct ClientAddArgs {
 #[derive(Debug, Args)]
 pub struct ClientEditArgs {
     code: String,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     name: Option<String>,
     /// An empty value clears it
     #[arg(long)]
     email: Option<String>,
-    #[arg(long, value_parser = terms_arg, value_name = "TERMS")]
-    terms: Option<Terms>,
+    /// Net days (`30`) or a discount (`2/10 net 30`); invoices already issued keep theirs
+    #[arg(long, value_name = "TERMS", allow_hyphen_values = true)]
+    terms: Option<String>,
     /// An empty value clears it
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
     credit_limit: Option<String>,
 }
 
@@ -76,10 +77,6 @@ pub struct ClientShowArgs {
     format: Format,
 }
 
-fn terms_arg(text: &str) -> Result<Terms, String> {
-    Terms::parse(text).map_err(|e| e.to_string())
-}
-
 pub fn run(ctx: &mut Context, cmd: ClientCommand) -> Result<()> {
     match cmd {
         ClientCommand::Add(args) => run_client_add(ctx, args),
@@ -89,13 +86,20 @@ pub fn run(ctx: &mut Context, cmd: ClientCommand) -> Result<()> {
     }
 }
 
+/// Terms are data, not syntax: bad ones are a one-line refusal (exit 1), checked
+/// before the ledger is opened (or created).
+fn parse_terms(text: Option<&str>) -> Result<Option<Terms>> {
+    Ok(text.map(Terms::parse).transpose()?)
+}
+
 fn run_client_add(ctx: &mut Context, args: ClientAddArgs) -> Result<()> {
+    let terms = parse_terms(args.terms.as_deref())?;
     let mut ledger = ctx.open_ledger()?;
     let c = ledger.add_client(NewClient {
         code: args.code,
         name: args.name,
         email: args.email,
-        terms: args.terms,
+        terms,
         credit_limit: args.credit_limit,
     })?;
     let limit = c
@@ -111,13 +115,14 @@ fn run_client_add(ctx: &mut Context, args: ClientAddArgs) -> Result<()> {
 }
 
 fn run_client_edit(ctx: &mut Context, args: ClientEditArgs) -> Result<()> {
+    let terms = parse_terms(args.terms.as_deref())?;
     let mut ledger = ctx.open_ledger()?;
     let c = ledger.edit_client(
         &args.code,
         ClientPatch {
             name: args.name,
             email: args.email,
-            terms: args.terms,
+            terms,
             credit_limit: args.credit_limit,
         },
     )?;

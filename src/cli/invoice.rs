@@ -5,8 +5,8 @@ use std::io::Write;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use super::{Context, date_arg};
-use crate::domain::Date;
+use super::Context;
+use crate::domain::parse_date;
 use crate::ledger::NewInvoice;
 use crate::render::{self, Format, allocations_sheet, invoices_sheet};
 
@@ -34,18 +34,18 @@ pub struct InvoiceAddArgs {
     #[arg(long, allow_hyphen_values = true)]
     amount: String,
     /// Issue date (YYYY-MM-DD); default today
-    #[arg(long, value_parser = date_arg)]
-    date: Option<Date>,
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
     /// Due date (YYYY-MM-DD); default the issue date plus the client's net days
-    #[arg(long, value_parser = date_arg)]
-    due: Option<Date>,
+    #[arg(long, value_name = "DATE")]
+    due: Option<String>,
     /// Invoice number; default the next in the ledger's sequence
     #[arg(long)]
     number: Option<String>,
     /// ISO 4217 currency; default the ledger's
     #[arg(long)]
     currency: Option<String>,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     description: Option<String>,
 }
 
@@ -82,11 +82,11 @@ pub struct InvoiceShowArgs {
 #[derive(Debug, Args)]
 pub struct InvoiceVoidArgs {
     number: String,
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     reason: Option<String>,
     /// Date of the void (YYYY-MM-DD); default today
-    #[arg(long, value_parser = date_arg)]
-    date: Option<Date>,
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
 }
 
 pub fn run(ctx: &mut Context, cmd: InvoiceCommand) -> Result<()> {
@@ -99,13 +99,22 @@ pub fn run(ctx: &mut Context, cmd: InvoiceCommand) -> Result<()> {
 }
 
 pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
+    // Dates are data, not syntax: a bad one is a one-line refusal (exit 1), checked
+    // before the ledger is opened (or created).
+    let issue_date = args
+        .date
+        .as_deref()
+        .map(parse_date)
+        .transpose()?
+        .unwrap_or(ctx.today);
+    let due_date = args.due.as_deref().map(parse_date).transpose()?;
     let mut ledger = ctx.open_ledger()?;
     let inv = ledger.add_invoice(NewInvoice {
         client: args.client,
         amount: args.amount,
         currency: args.currency,
-        issue_date: args.date.unwrap_or(ctx.today),
-        due_date: args.due,
+        issue_date,
+        due_date,
         number: args.number,
         description: args.description,
     })?;
@@ -171,11 +180,15 @@ fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
 }
 
 fn run_invoice_void(ctx: &mut Context, args: InvoiceVoidArgs) -> Result<()> {
-    let inv = ctx.open_ledger()?.void_invoice(
-        &args.number,
-        args.date.unwrap_or(ctx.today),
-        args.reason.as_deref(),
-    )?;
+    let on = args
+        .date
+        .as_deref()
+        .map(parse_date)
+        .transpose()?
+        .unwrap_or(ctx.today);
+    let inv = ctx
+        .open_ledger()?
+        .void_invoice(&args.number, on, args.reason.as_deref())?;
     writeln!(
         ctx.out,
         "Voided invoice {} for {} ({}); it no longer counts in any balance",

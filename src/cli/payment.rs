@@ -5,9 +5,9 @@ use std::io::Write;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use super::{Context, date_arg};
-use crate::domain::Date;
+use super::Context;
 use crate::domain::entities::AllocationKind;
+use crate::domain::parse_date;
 use crate::ledger::NewPayment;
 use crate::render::{self, Format, payments_sheet};
 
@@ -34,13 +34,13 @@ pub struct PayArgs {
     #[arg(long, allow_hyphen_values = true)]
     amount: String,
     /// Payment date (YYYY-MM-DD); default today
-    #[arg(long, value_parser = date_arg)]
-    date: Option<Date>,
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
     /// Apply to this invoice
     #[arg(long)]
     invoice: Option<String>,
     /// Bank reference or note
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     reference: Option<String>,
     /// ISO 4217 currency; default the invoice's, else the ledger's
     #[arg(long)]
@@ -67,12 +67,19 @@ pub fn run(ctx: &mut Context, cmd: PaymentCommand) -> Result<()> {
 }
 
 pub fn run_pay(ctx: &mut Context, args: PayArgs) -> Result<()> {
+    // A bad date is bad data: one-line refusal (exit 1) before the ledger is opened.
+    let date = args
+        .date
+        .as_deref()
+        .map(parse_date)
+        .transpose()?
+        .unwrap_or(ctx.today);
     let mut ledger = ctx.open_ledger()?;
     let receipt = ledger.record_payment(NewPayment {
         client: args.client,
         amount: args.amount,
         currency: args.currency,
-        date: args.date.unwrap_or(ctx.today),
+        date,
         invoice: args.invoice,
         reference: args.reference,
     })?;
