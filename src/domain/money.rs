@@ -117,6 +117,12 @@ impl Serialize for Currency {
     }
 }
 
+/// The largest amount one entry may carry, in minor units (9,999,999,999,999.99 USD).
+/// Far above any real invoice, and low enough that the sums reports fold (every
+/// invoice of a client or of the ledger in one currency) stay far inside `i64`:
+/// without it two near-`i64::MAX` invoices overflowed `ar client list` and `ar aging`.
+pub const MAX_MINOR: i64 = 999_999_999_999_999;
+
 /// An exact amount: `minor` units of `currency` (cents for USD).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Money {
@@ -185,7 +191,13 @@ impl Money {
                 if digits == 1 { "" } else { "s" }
             )));
         }
-        let overflow = || bad("the amount is too large");
+        let overflow = || {
+            bad(&format!(
+                "the amount is too large: at most {} {}",
+                format_minor(MAX_MINOR, currency.digits, true),
+                currency.code
+            ))
+        };
         let whole: i64 = whole_digits.parse().map_err(|_| overflow())?;
         let mut frac_minor: i64 = 0;
         for (i, b) in frac.bytes().enumerate() {
@@ -194,6 +206,7 @@ impl Money {
         let minor = whole
             .checked_mul(currency.scale())
             .and_then(|m| m.checked_add(frac_minor))
+            .filter(|m| *m <= MAX_MINOR)
             .ok_or_else(overflow)?;
         Ok(Money { minor, currency })
     }
@@ -341,6 +354,24 @@ mod tests {
                 "{text:?} should be refused"
             );
         }
+    }
+
+    #[test]
+    fn caps_amounts_so_sums_cannot_overflow() {
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(
+            Money::parse_positive("9,999,999,999,999.99", usd())
+                .unwrap()
+                .minor,
+            MAX_MINOR
+        );
+        let err = Money::parse_positive("10,000,000,000,000", usd()).unwrap_err();
+        assert!(
+            err.to_string().contains("at most 9,999,999,999,999.99 USD"),
+            "{err}"
+        );
+        assert!(Money::parse_positive("999999999999999", jpy).is_ok());
+        assert!(Money::parse_positive("1000000000000000", jpy).is_err());
     }
 
     #[test]

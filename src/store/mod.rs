@@ -62,7 +62,11 @@ impl Store {
             reason,
         };
         if !path.exists() {
-            create_private_file(path).with_context(|| format!("cannot create the ledger {shown}"))?;
+            create_private_file(path).map_err(|e| {
+                LedgerError::Invalid(format!(
+                    "cannot create the ledger {shown}: {e}: give --db (or AR_DB) a path in a writable directory"
+                ))
+            })?;
         } else if path.is_dir() {
             return Err(not_ledger("it is a directory".into()).into());
         }
