@@ -127,3 +127,31 @@ pub fn dump(db: &Path) -> String {
     }
     out
 }
+
+impl TestLedger {
+    /// Run `ar args` and return whatever happened, for tests that check it themselves.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().expect("run ar")
+    }
+}
+
+/// A JSON object's members as their raw text, so `250.00` stays `250.00`
+/// (`serde_json::Value` would read it back as `250.0`).
+pub type RawObject = std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>;
+
+/// Parse a JSON object keeping each member's raw text.
+pub fn raw_object(text: &str) -> RawObject {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("a JSON object expected ({e}):\n{text}"))
+}
+
+/// Parse a JSON array of objects keeping each member's raw text.
+pub fn raw_rows(text: &str) -> Vec<RawObject> {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("a JSON array expected ({e}):\n{text}"))
+}
+
+/// The raw text of `key` in `obj`: `"INV-0001"` for strings, `250.00` for amounts.
+pub fn raw<'a>(obj: &'a RawObject, key: &str) -> &'a str {
+    obj.get(key)
+        .unwrap_or_else(|| panic!("no `{key}` in {obj:?}"))
+        .get()
+}
