@@ -46,19 +46,24 @@ pub struct AgingArgs {
     #[arg(long)]
     client: Option<String>,
     /// Bucket boundaries in days
-    #[arg(long, default_value = "30,60,90", value_name = "DAYS,...")]
-    buckets: String,
+    #[arg(long, default_value = "30,60,90", value_name = "DAYS,...", value_parser = buckets_arg)]
+    buckets: Buckets,
     /// Count age from the due date or the issue date
     #[arg(long, value_enum, default_value_t = BasisArg::Due)]
     basis: BasisArg,
     /// Only invoices more than this many days old
     #[arg(long, value_name = "DAYS")]
     min_days: Option<u32>,
-    /// Exit with status 3 when any invoice is more than DAYS days old (for cron alerts)
+    /// Exit with status 3 when any invoice listed is more than DAYS days past due (for cron alerts)
     #[arg(long, value_name = "DAYS")]
     fail_if_over: Option<u32>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+}
+
+/// clap value parser for `--buckets`: a bad list is a usage error (exit 2), like a bad date.
+fn buckets_arg(text: &str) -> Result<Buckets, String> {
+    Buckets::parse(text).map_err(|e| e.to_string())
 }
 
 impl AgingArgs {
@@ -68,7 +73,7 @@ impl AgingArgs {
             as_of: None,
             by: AgingBy::Client,
             client: None,
-            buckets: "30,60,90".into(),
+            buckets: Buckets::default(),
             basis: BasisArg::Due,
             min_days: None,
             fail_if_over: None,
@@ -84,7 +89,7 @@ pub fn run_aging(ctx: &mut Context, args: AgingArgs) -> Result<()> {
             BasisArg::Due => Basis::Due,
             BasisArg::Issue => Basis::Issue,
         },
-        buckets: Buckets::parse(&args.buckets)?,
+        buckets: args.buckets,
         by_invoice: args.by == AgingBy::Invoice,
         min_days: args.min_days.map(i64::from),
     };
@@ -100,11 +105,11 @@ pub fn run_aging(ctx: &mut Context, args: AgingArgs) -> Result<()> {
     render::write(&mut ctx.out, args.format, ctx.style, &report, || {
         aging_sheet(&report)
     })?;
-    if let (Some(limit), Some(oldest)) = (args.fail_if_over, report.oldest_days)
-        && oldest > i64::from(limit)
+    if let (Some(limit), Some(late)) = (args.fail_if_over, report.max_days_overdue)
+        && late > i64::from(limit)
     {
         return Err(ThresholdExceeded(format!(
-            "an invoice is {oldest} days old, over the --fail-if-over limit of {limit}"
+            "an invoice is {late} days overdue, over the --fail-if-over limit of {limit}"
         ))
         .into());
     }

@@ -23,9 +23,10 @@ pub struct AgingReport {
     /// Per client and currency, or per invoice with `by_invoice`.
     pub rows: AgingRows,
     pub totals: Vec<AgingAmounts>,
-    /// The most days any listed invoice is aged (for `--fail-if-over`).
+    /// The most days past due of any listed invoice, whatever the basis (for
+    /// `--fail-if-over`, which alerts on lateness).
     #[serde(skip)]
-    pub oldest_days: Option<i64>,
+    pub max_days_overdue: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,7 +121,7 @@ pub struct AgingFold<'a> {
     clients: HashMap<i64, &'a ClientRef>,
     per_client: HashMap<(i64, Currency), AgingAmounts>,
     invoices: Vec<AgingInvoiceRow>,
-    oldest_days: Option<i64>,
+    max_days_overdue: Option<i64>,
 }
 
 impl<'a> AgingFold<'a> {
@@ -130,7 +131,7 @@ impl<'a> AgingFold<'a> {
             clients: clients.iter().map(|c| (c.id, c)).collect(),
             per_client: HashMap::new(),
             invoices: Vec::new(),
-            oldest_days: None,
+            max_days_overdue: None,
             spec,
         }
     }
@@ -153,7 +154,10 @@ impl<'a> AgingFold<'a> {
         if self.spec.min_days.is_some_and(|min| days <= min) {
             return;
         }
-        self.oldest_days = Some(self.oldest_days.map_or(days, |d| d.max(days)));
+        // spec: days_overdue = as_of - due_date, on either basis (the basis only
+        // decides the bucket and what --min-days compares).
+        let overdue = (self.spec.as_of - item.due_date).num_days();
+        self.max_days_overdue = Some(self.max_days_overdue.map_or(overdue, |d| d.max(overdue)));
         let bucket = self.spec.buckets.index(days, self.spec.basis);
         let labels = &self.labels;
         let row = self
@@ -171,7 +175,7 @@ impl<'a> AgingFold<'a> {
                 currency: item.currency,
                 issue_date: item.issue_date,
                 due_date: item.due_date,
-                days_overdue: days,
+                days_overdue: overdue,
                 open: Money::new(item.open, item.currency),
                 bucket: self.labels[bucket].clone(),
             });
@@ -246,7 +250,7 @@ impl<'a> AgingFold<'a> {
             buckets: self.labels,
             rows,
             totals: totals.into_values().collect(),
-            oldest_days: self.oldest_days,
+            max_days_overdue: self.max_days_overdue,
         }
     }
 }
@@ -324,7 +328,7 @@ mod tests {
         assert_eq!(minors, vec![100, 200, 0, 0, 400]);
         assert_eq!(rows[0].amounts.total.minor, 700);
         assert_eq!(rows[0].amounts.unapplied.minor, 50);
-        assert_eq!(report.oldest_days, Some(91));
+        assert_eq!(report.max_days_overdue, Some(91));
         let json = serde_json::to_string(&report.rows).unwrap();
         assert!(json.contains(r#""current":1.00,"1-30":2.00,"31-60":0.00,"61-90":0.00,"90+":4.00,"total":7.00,"unapplied":0.50"#), "{json}");
     }

@@ -131,7 +131,10 @@ impl DaysToPayReport {
     /// "34.2 days to pay against a 30-day term: 4.2 days late", or `None` without data.
     pub fn verdict(&self) -> Option<String> {
         let mean = self.overall.figures.mean_days_to_pay?;
-        let diff = mean.minus(i64::from(self.term_days));
+        // Compare the mean as printed, so the sentence adds up: "26 days ... 4 days
+        // early", never "4.01 days early" beside a mean that rounded to 26.
+        let shown = Ratio::new(mean.hundredths(), 100)?;
+        let diff = shown.minus(i64::from(self.term_days));
         let tail = if diff.is_positive() {
             format!("{} days late", diff.short())
         } else if diff.is_negative() {
@@ -141,7 +144,7 @@ impl DaysToPayReport {
         };
         Some(format!(
             "{} days to pay against a {}-day term: {tail}",
-            mean.short(),
+            shown.short(),
             self.term_days
         ))
     }
@@ -274,5 +277,60 @@ impl<'a> DaysToPayFold<'a> {
             by_currency: currencies.into_values().collect(),
             rows,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::parse_date;
+
+    fn d(s: &str) -> Date {
+        parse_date(s).unwrap()
+    }
+
+    fn closed(issue: &str, closed_on: &str, amount: i64) -> ClosedItem {
+        ClosedItem {
+            client_id: 1,
+            currency: Currency::parse("USD").unwrap(),
+            issue_date: d(issue),
+            due_date: d(issue) + chrono::Duration::days(30),
+            closed_on: d(closed_on),
+            amount,
+        }
+    }
+
+    fn report(items: Vec<ClosedItem>) -> DaysToPayReport {
+        let spec = DaysToPaySpec {
+            as_of: d("2026-11-23"),
+            window_days: 365,
+            dso_days: 90,
+            term_days: 30,
+            by: DaysToPayBy::Client,
+        };
+        let mut fold = DaysToPayFold::new(&spec);
+        items.into_iter().for_each(|i| fold.add_closed(i));
+        fold.finish(&[], &[], &[])
+    }
+
+    #[test]
+    fn verdict_adds_up_with_the_rounded_mean() {
+        // 199 invoices paid in 26 days and one in 25: the mean 25.995 prints as 26,
+        // so the sentence must say 4 days early, not 4.01.
+        let mut items = vec![closed("2026-01-01", "2026-01-26", 100)];
+        for _ in 0..199 {
+            items.push(closed("2026-01-01", "2026-01-27", 100));
+        }
+        let r = report(items);
+        assert_eq!(r.overall.figures.mean_days_to_pay.unwrap().fixed2(), "26.00");
+        assert_eq!(
+            r.verdict().unwrap(),
+            "26 days to pay against a 30-day term: 4 days early"
+        );
+        let r = report(vec![closed("2026-01-01", "2026-02-04", 100)]);
+        assert_eq!(
+            r.verdict().unwrap(),
+            "34 days to pay against a 30-day term: 4 days late"
+        );
     }
 }

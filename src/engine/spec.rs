@@ -33,9 +33,8 @@ impl Default for Buckets {
 impl Buckets {
     pub fn parse(text: &str) -> Result<Buckets, LedgerError> {
         let bad = |why: &str| {
-            LedgerError::Invalid(format!(
-                "invalid --buckets `{text}`: {why}; write increasing day counts like 30,60,90"
-            ))
+            // clap names the flag and the value; this says what is wrong and the fix.
+            LedgerError::Invalid(format!("{why}; write increasing day counts like 30,60,90"))
         };
         let mut bounds = Vec::new();
         for part in text.split(',') {

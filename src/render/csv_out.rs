@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::{Cell, Sheet};
+use super::{Cell, Sheet, bucket_csv_label};
 
 /// A text cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn guard(text: &str) -> String {
@@ -22,6 +22,7 @@ fn cell_text(cell: &Cell) -> String {
         Cell::Int(n) => n.to_string(),
         Cell::Date(d) => d.to_string(),
         Cell::Ratio(Some(r)) => r.fixed2(),
+        Cell::Bucket(label) => guard(&bucket_csv_label(label)),
         Cell::Ratio(None) | Cell::Empty => String::new(),
     }
 }

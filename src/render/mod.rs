@@ -41,6 +41,9 @@ pub enum Cell {
     Int(i64),
     Date(Date),
     Ratio(Option<Ratio>),
+    /// An aging bucket label: `1-30` in a table, `1-30 days` in CSV, where a bare
+    /// `1-30` would turn into a date and `90+` into a number.
+    Bucket(String),
     Empty,
 }
 
@@ -55,6 +58,16 @@ impl Cell {
 
     fn is_number(&self) -> bool {
         matches!(self, Cell::Money(_) | Cell::Int(_) | Cell::Ratio(_))
+    }
+}
+
+/// How CSV names an aging bucket, in a header or a cell, so that it stays text in a
+/// spreadsheet (spec: output contract): `current`, `1-30 days`, `90+ days`.
+pub fn bucket_csv_label(label: &str) -> String {
+    if label == "current" {
+        label.to_string()
+    } else {
+        format!("{label} days")
     }
 }
 

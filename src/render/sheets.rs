@@ -1,7 +1,7 @@
 //! The row model of every list and report: one function per output, used by both the
 //! table and the CSV writer.
 
-use super::{Cell, Column, Sheet};
+use super::{Cell, Column, Sheet, bucket_csv_label};
 use crate::domain::entities::{AllocationLine, Invoice, Payment};
 use crate::engine::aging::{AgingAmounts, AgingReport, AgingRows};
 use crate::engine::days_to_pay::{DaysToPayReport, DaysToPayRows, Figures};
@@ -140,13 +140,7 @@ fn bucket_columns(report: &AgingReport) -> Vec<Column> {
     report
         .buckets
         .iter()
-        .map(|l| {
-            if l == "current" {
-                Column::new(l)
-            } else {
-                Column::with_csv(l, &format!("{l} days"))
-            }
-        })
+        .map(|l| Column::with_csv(l, &bucket_csv_label(l)))
         .collect()
 }
 
@@ -204,7 +198,7 @@ pub fn aging_sheet(report: &AgingReport) -> Sheet {
                     Cell::Date(r.due_date),
                     Cell::Int(r.days_overdue),
                     Cell::Money(r.open),
-                    Cell::text(&r.bucket),
+                    Cell::Bucket(r.bucket.clone()),
                 ]);
             }
             sheet

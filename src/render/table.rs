@@ -9,7 +9,7 @@ use super::{Cell, Sheet, Style};
 
 fn cell_text(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) | Cell::Bucket(s) => s.clone(),
         Cell::Money(m) => m.grouped(),
         Cell::Int(n) => n.to_string(),
         Cell::Date(d) => d.to_string(),
