@@ -96,7 +96,9 @@ pub fn build_sample(ledger: &mut Ledger, today: Date) -> Result<(usize, usize)> 
                         invoice: Some(key),
                     });
                 } else if style < 90 {
-                    // Two instalments, the second sometimes still to come.
+                    // Two instalments, the second still to come when it falls after
+                    // today. (A second instalment that never came would leave prompt
+                    // payers with balances over 90 days, which is not their habit.)
                     let first = pay / 2;
                     entries.push(Entry::Payment {
                         code,
@@ -105,7 +107,7 @@ pub fn build_sample(ledger: &mut Ledger, today: Date) -> Result<(usize, usize)> 
                         invoice: Some(key),
                     });
                     let second = add_days(paid, rng.range(10, 30))?;
-                    if second <= today && rng.percent() < 70 {
+                    if second <= today {
                         entries.push(Entry::Payment {
                             code,
                             date: second,
