@@ -18,6 +18,12 @@ fn main() -> ExitCode {
     if archiver::is_binutils_call(&args) {
         return archiver::forward(&args);
     }
+    // `AR_DB=` (set but empty) means "no ledger chosen", as for most tools' variables,
+    // not a usage error about --db: fall back to the default ledger.
+    if std::env::var_os("AR_DB").is_some_and(|v| v.is_empty()) {
+        // SAFETY: first thing in `main`, before any other thread exists.
+        unsafe { std::env::remove_var("AR_DB") };
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
