@@ -4,3 +4,5 @@
 mod common;
 mod ledger;
 mod reports;
+mod archiver;
+mod storage;
