@@ -63,14 +63,19 @@ impl Ledger {
     }
 
     fn from_store(mut store: Store) -> Result<Ledger> {
-        let settings = store.write(|db| match read_settings(db)? {
-            Some(s) => Ok(s),
-            None => {
-                let s = Settings::default();
-                write_settings(db, &s)?;
-                Ok(s)
-            }
-        })?;
+        // Read first: a ledger that has its settings (every ledger but a new one) is
+        // not written by merely opening it, so a read-only ledger can still be read.
+        let settings = match store.read(read_settings)? {
+            Some(s) => s,
+            None => store.write(|db| match read_settings(db)? {
+                Some(s) => Ok(s),
+                None => {
+                    let s = Settings::default();
+                    write_settings(db, &s)?;
+                    Ok(s)
+                }
+            })?,
+        };
         Ok(Ledger { store, settings })
     }
 

@@ -46,6 +46,9 @@ pub fn schema_version() -> i64 {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The file can be read but not written by this user: reads work, writes are
+    /// refused up front with a message instead of SQLite's "readonly database".
+    read_only: bool,
 }
 
 /// A connection inside a transaction: every query and write of the ledger is a method.
@@ -69,7 +72,17 @@ impl Store {
             })?;
         } else if path.is_dir() {
             return Err(not_ledger("it is a directory".into()).into());
+        } else if let Err(e) = std::fs::File::open(path) {
+            return Err(LedgerError::Invalid(format!(
+                "cannot read the ledger {shown}: {e}: check its permissions, or give --db (or AR_DB) another ledger"
+            ))
+            .into());
         }
+        let read_only = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .is_err();
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -97,6 +110,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            read_only,
         };
         store.configure(true)?;
         Ok(store)
@@ -107,6 +121,7 @@ impl Store {
         let mut store = Store {
             conn: Connection::open_in_memory()?,
             path: PathBuf::from(":memory:"),
+            read_only: false,
         };
         store.configure(false)?;
         Ok(store)
@@ -138,6 +153,13 @@ impl Store {
     /// Run `f` in one write transaction (taken immediately, so two writers queue on the
     /// busy timeout instead of failing mid-way); commits only when `f` succeeds.
     pub fn write<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(LedgerError::Invalid(format!(
+                "the ledger {} is read-only for you (permission denied): nothing was written; ask its owner for write access, or give --db (or AR_DB) a copy",
+                self.path.display()
+            ))
+            .into());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

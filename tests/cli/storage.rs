@@ -16,7 +16,11 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let bytes = std::fs::read(&path).expect("read file");
+                // A file this user cannot read is compared by size and mtime.
+                let bytes = std::fs::read(&path).unwrap_or_else(|_| {
+                    let m = std::fs::metadata(&path).expect("metadata");
+                    format!("unreadable: {} bytes, {:?}", m.len(), m.modified().ok()).into_bytes()
+                });
                 out.push((path, bytes));
             }
         }
@@ -272,4 +276,54 @@ fn a_refused_command_on_a_missing_ledger_explains_itself() {
     );
     assert!(err.contains("invalid date `2026-02-30`"), "{err}");
     assert!(!l.db.exists(), "a refused command created no ledger");
+}
+
+/// Permission bits do not bind root (as in some containers): there the checks below
+/// cannot be made, and the test says so instead of passing vacuously on wrong grounds.
+#[cfg(unix)]
+fn permissions_bind(path: &Path) -> bool {
+    std::fs::OpenOptions::new().write(true).open(path).is_err()
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_and_read_only_ledgers_are_refused_with_the_reason() {
+    use std::os::unix::fs::PermissionsExt;
+    let l = TestLedger::new();
+    l.ok(&["client", "add", "ACME", "--name", "Acme"]);
+    let set_mode = |mode| std::fs::set_permissions(&l.db, std::fs::Permissions::from_mode(mode)).unwrap();
+
+    set_mode(0o400);
+    if !permissions_bind(&l.db) {
+        set_mode(0o600);
+        eprintln!("skipped: permission bits do not bind this user (root)");
+        return;
+    }
+    // Read-only: reads work, writes are refused up front.
+    let out = l.ok(&["client", "list"]);
+    assert!(out.contains("ACME"), "{out}");
+    let before = std::fs::read(&l.db).unwrap();
+    for args in [
+        &["client", "add", "NEW", "--name", "New"][..],
+        &["add-invoice", "--client", "ACME", "--amount", "5"],
+    ] {
+        let out = l.run(args);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("error: the ledger") && err.contains("is read-only") && err.contains("--db"),
+            "{err}"
+        );
+    }
+    assert!(std::fs::read(&l.db).unwrap() == before);
+
+    // Unreadable: refused, naming the permission problem (not "not a ledger").
+    set_mode(0o000);
+    let err = refused_untouched(&l, &["client", "list"]);
+    assert!(
+        err.contains("cannot read the ledger") && err.contains("ermission denied"),
+        "{err}"
+    );
+    set_mode(0o600);
 }
