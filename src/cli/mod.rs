@@ -4,6 +4,8 @@
 mod client;
 mod context;
 mod demo;
+mod export;
+mod import;
 mod init;
 mod invoice;
 mod payment;
@@ -57,6 +59,8 @@ pub enum Command {
     Aging(report::AgingArgs),
     DaysToPay(report::DaysToPayArgs),
     Demo(demo::DemoArgs),
+    Import(import::ImportArgs),
+    Export(export::ExportArgs),
 }
 
 /// Why a run ended without error but must not exit 0.
@@ -76,6 +80,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Aging(args) => report::run_aging(&mut ctx, args),
         Command::DaysToPay(args) => report::run_days_to_pay(&mut ctx, args),
         Command::Demo(args) => demo::run_demo(&mut ctx, args),
+        Command::Import(args) => import::run_import(&mut ctx, args),
+        Command::Export(args) => export::run_export(&mut ctx, args),
     };
     ctx.out.flush()?;
     result

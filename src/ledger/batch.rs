@@ -12,13 +12,15 @@ use super::payments::record_payment;
 use super::{Ledger, NewClient, NewInvoice, NewPayment, Settings, replay_client};
 use crate::domain::Date;
 use crate::domain::entities::Client;
-use crate::store::Db;
+use crate::store::{Db, DroppedIndexes};
 
 pub struct Batch<'a, 'c> {
     db: &'a Db<'c>,
     settings: Settings,
     /// Client id → the earliest date its allocations must be replayed from.
     replay_from: HashMap<i64, Date>,
+    /// Report indexes dropped for a bulk load, rebuilt by `finish`.
+    dropped: Option<DroppedIndexes>,
 }
 
 impl Ledger {
@@ -30,6 +32,7 @@ impl Ledger {
                 db,
                 settings,
                 replay_from: HashMap::new(),
+                dropped: None,
             };
             let value = f(&mut batch)?;
             batch.finish()?;
@@ -61,6 +64,15 @@ impl Batch<'_, '_> {
         Ok(id)
     }
 
+    /// Load many rows fast: report indexes are dropped now and rebuilt at the end of
+    /// the batch (same transaction, so a failed load leaves them as they were).
+    pub fn enter_bulk_mode(&mut self) -> Result<()> {
+        if self.dropped.is_none() {
+            self.dropped = Some(self.db.drop_report_indexes()?);
+        }
+        Ok(())
+    }
+
     pub(crate) fn mark_demo(&self) -> Result<()> {
         self.db.set_setting(super::KEY_DEMO, "1")
     }
@@ -82,6 +94,9 @@ impl Batch<'_, '_> {
         clients.sort_unstable();
         for (client_id, from) in clients {
             replay_client(self.db, client_id, from)?;
+        }
+        if let Some(dropped) = self.dropped {
+            self.db.restore_indexes(dropped)?;
         }
         Ok(())
     }

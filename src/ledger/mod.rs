@@ -6,6 +6,8 @@
 
 mod batch;
 mod clients;
+pub mod export;
+pub mod import;
 mod invoices;
 mod payments;
 pub mod reports;

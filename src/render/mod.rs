@@ -13,6 +13,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
+pub use csv_out::guard;
 pub use sheets::*;
 
 use crate::domain::{Date, Money};

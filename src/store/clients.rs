@@ -7,9 +7,10 @@ use super::Db;
 use crate::domain::entities::Client;
 use crate::domain::{Currency, Money, Terms};
 
-const CLIENT_COLUMNS: &str = "id, code, name, email, credit_limit, terms_days, discount_bp, discount_days";
+pub(super) const CLIENT_COLUMNS: &str =
+    "id, code, name, email, credit_limit, terms_days, discount_bp, discount_days";
 
-fn client_row(row: &Row, limit_currency: Currency) -> rusqlite::Result<Client> {
+pub(super) fn client_row(row: &Row, limit_currency: Currency) -> rusqlite::Result<Client> {
     Ok(Client {
         id: row.get(0)?,
         code: row.get(1)?,

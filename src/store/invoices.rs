@@ -7,7 +7,7 @@ use super::{Db, NOT_YET, currency_column, date_or_not_yet};
 use crate::domain::entities::{AllocationKind, AllocationLine, Invoice, InvoiceStatus};
 use crate::domain::{Currency, Date, Money, Terms};
 
-const INVOICE_COLUMNS: &str = "i.id, i.number, c.code, i.currency, i.issue_date, i.due_date, i.amount, i.settled, \
+pub(super) const INVOICE_COLUMNS: &str = "i.id, i.number, c.code, i.currency, i.issue_date, i.due_date, i.amount, i.settled, \
      i.terms_days, i.discount_bp, i.discount_days, i.description, i.closed_on, i.voided_on, i.void_reason, i.client_id";
 
 /// An invoice to insert: the ledger has validated it and resolved defaults.
@@ -29,7 +29,7 @@ pub struct InvoiceFilter {
     pub open_only: bool,
 }
 
-fn invoice_row(row: &Row) -> rusqlite::Result<(Invoice, i64)> {
+pub(super) fn invoice_row(row: &Row) -> rusqlite::Result<(Invoice, i64)> {
     let currency = currency_column(&row.get::<_, String>(3)?)?;
     let amount: i64 = row.get(6)?;
     let settled: i64 = row.get(7)?;

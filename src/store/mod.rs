@@ -5,7 +5,9 @@
 //! [`Db`]. Holds no business rules: validation and allocation live in `ledger` and
 //! `engine`. A second backend would implement the same methods.
 
+mod bulk;
 mod clients;
+mod export;
 mod invoices;
 mod payments;
 mod replay;
@@ -18,6 +20,7 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
+pub use bulk::DroppedIndexes;
 pub use invoices::InvoiceFilter;
 pub use invoices::NewInvoiceRow;
 pub use payments::NewPaymentRow;

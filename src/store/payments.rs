@@ -24,10 +24,10 @@ pub struct PaymentFilter {
     pub with_credit: bool,
 }
 
-const PAYMENT_COLUMNS: &str =
+pub(super) const PAYMENT_COLUMNS: &str =
     "p.id, c.code, p.currency, p.date, p.amount, i.number, p.reference, p.unapplied";
 
-fn payment_row(r: &Row) -> rusqlite::Result<Payment> {
+pub(super) fn payment_row(r: &Row) -> rusqlite::Result<Payment> {
     let currency = currency_column(&r.get::<_, String>(2)?)?;
     Ok(Payment {
         id: r.get(0)?,

@@ -1,0 +1,156 @@
+//! `ar export`
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use clap::{Args, ValueEnum};
+
+use super::Context;
+use crate::domain::LedgerError;
+use crate::domain::entities::{Client, Invoice, Payment};
+use crate::ledger::export::{
+    CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, client_record, invoice_record,
+    payment_record,
+};
+use crate::render::guard;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Export the whole ledger: CSV files that `ar import --dir` reads back, or JSON
+///
+/// --dir writes ledger.csv (settings), clients.csv, invoices.csv and payments.csv:
+/// the import layouts plus the columns that carry the rest (terms with discounts,
+/// descriptions, voids, payment currencies). Text cells a spreadsheet would run as a
+/// formula are written with a leading ' and import removes it again.
+///
+/// Examples:
+///   ar export --dir backup/
+///   ar export --format json > ledger.json
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write the CSV files into this directory (created if missing; files replaced)
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// json: one document on standard output; csv needs --dir
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    format: ExportFormat,
+}
+
+pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
+    let mut ledger = ctx.open_ledger()?;
+    match (args.format, &args.dir) {
+        (ExportFormat::Json, None) => {
+            let mut sink = JsonSink::new(&mut ctx.out);
+            ledger.export(&mut sink)?;
+            sink.finish()
+        }
+        (ExportFormat::Json, Some(dir)) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let path = dir.join("ledger.json");
+            let mut sink = JsonSink::new(BufWriter::new(create(&path)?));
+            ledger.export(&mut sink)?;
+            sink.finish()?;
+            writeln!(ctx.out, "Exported the ledger to {}", path.display())?;
+            Ok(())
+        }
+        (ExportFormat::Csv, None) => Err(LedgerError::Invalid(
+            "CSV export writes several files: give --dir DIR (or --format json for one document on stdout)"
+                .into(),
+        )
+        .into()),
+        (ExportFormat::Csv, Some(dir)) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let mut sink = CsvDirSink::create(dir)?;
+            let counts = ledger.export(&mut sink)?;
+            sink.finish()?;
+            writeln!(
+                ctx.out,
+                "Exported {} clients, {} invoices and {} payments to {}",
+                counts.clients,
+                counts.invoices,
+                counts.payments,
+                dir.display()
+            )?;
+            Ok(())
+        }
+    }
+}
+
+fn create(path: &Path) -> Result<File> {
+    File::create(path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The four CSV files of an export. Written under temporary names and renamed at the
+/// end, so a failed export never leaves a half-written backup in place.
+struct CsvDirSink {
+    dir: PathBuf,
+    ledger: csv::Writer<BufWriter<File>>,
+    clients: csv::Writer<BufWriter<File>>,
+    invoices: csv::Writer<BufWriter<File>>,
+    payments: csv::Writer<BufWriter<File>>,
+}
+
+const FILES: [&str; 4] = ["ledger.csv", "clients.csv", "invoices.csv", "payments.csv"];
+
+impl CsvDirSink {
+    fn create(dir: &Path) -> Result<CsvDirSink> {
+        let open = |name: &str, header: &[&str]| -> Result<csv::Writer<BufWriter<File>>> {
+            let file = create(&dir.join(format!(".{name}.partial")))?;
+            let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
+            w.write_record(header)?;
+            Ok(w)
+        };
+        Ok(CsvDirSink {
+            dir: dir.to_path_buf(),
+            ledger: open(FILES[0], &["key", "value"])?,
+            clients: open(FILES[1], &CLIENT_HEADER)?,
+            invoices: open(FILES[2], &INVOICE_HEADER)?,
+            payments: open(FILES[3], &PAYMENT_HEADER)?,
+        })
+    }
+
+    fn finish(self) -> Result<()> {
+        for mut w in [self.ledger, self.clients, self.invoices, self.payments] {
+            w.flush()?;
+        }
+        for name in FILES {
+            let partial = self.dir.join(format!(".{name}.partial"));
+            std::fs::rename(&partial, self.dir.join(name))
+                .with_context(|| format!("cannot write {}", self.dir.join(name).display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Guard every text cell; amounts and dates are written plain and never start with
+/// a formula character.
+fn guarded<const N: usize>(record: [String; N]) -> [String; N] {
+    record.map(|cell| guard(&cell))
+}
+
+impl ExportSink for CsvDirSink {
+    fn settings(&mut self, settings: &[(String, String)]) -> Result<()> {
+        for (k, v) in settings {
+            self.ledger.write_record([k, v])?;
+        }
+        Ok(())
+    }
+
+    fn client(&mut self, c: &Client) -> Result<()> {
+        Ok(self.clients.write_record(guarded(client_record(c)))?)
+    }
+
+    fn invoice(&mut self, i: &Invoice) -> Result<()> {
+        Ok(self.invoices.write_record(guarded(invoice_record(i)))?)
+    }
+
+    fn payment(&mut self, p: &Payment) -> Result<()> {
+        Ok(self.payments.write_record(guarded(payment_record(p)))?)
+    }
+}

@@ -1,0 +1,209 @@
+//! `ar import`
+
+use std::fs::File;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use clap::{Args, ValueEnum};
+
+use super::Context;
+use crate::domain::LedgerError;
+use crate::ledger::import::{ImportKind, ImportSource, ImportSummary};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Clients,
+    Invoices,
+    Payments,
+}
+
+/// Import clients, invoices or payments from CSV, all or nothing
+///
+/// Columns are matched by header name (extra columns are ignored):
+///   clients:  code, name, [email, terms_days, credit_limit, discount]
+///   invoices: number, client, issue_date, amount, [due_date, currency, description]
+///   payments: client, date, amount, [invoice, reference, currency]
+/// Any bad row means nothing is written; the first 20 errors are listed with their
+/// line and column. Payments are allocated as `ar pay` would, in date and row order.
+///
+/// Examples:
+///   ar import clients clients.csv
+///   cat payments.csv | ar import payments -
+///   ar import --dir exported/              # clients, invoices, payments in that order
+///   ar import invoices big.csv --dry-run   # validate only
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds
+    #[arg(value_enum, required_unless_present = "dir", requires = "file")]
+    kind: Option<KindArg>,
+    /// CSV file, or - for standard input
+    #[arg(requires = "kind")]
+    file: Option<PathBuf>,
+    /// Import clients.csv, invoices.csv and payments.csv from this directory
+    #[arg(long, conflicts_with_all = ["kind", "file"], value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Check every row and report every error, but write nothing
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub fn run_import(ctx: &mut Context, args: ImportArgs) -> Result<()> {
+    let sources = match (&args.dir, args.kind, &args.file) {
+        (Some(dir), _, _) => dir_sources(dir)?,
+        (None, Some(kind), Some(file)) => vec![open_source(kind_of(kind), file)?],
+        _ => unreachable!("clap requires a kind and a file, or --dir"),
+    };
+    let mut ledger = ctx.open_ledger()?;
+    let mut bar = ProgressBar::new(&sources);
+    let summary = ledger.import(sources, args.dry_run, &mut |file, bytes| bar.update(file, bytes));
+    bar.finish();
+    let summary = summary?;
+    writeln!(ctx.out, "{}", summary_line(&summary))?;
+    Ok(())
+}
+
+fn kind_of(kind: KindArg) -> ImportKind {
+    match kind {
+        KindArg::Clients => ImportKind::Clients,
+        KindArg::Invoices => ImportKind::Invoices,
+        KindArg::Payments => ImportKind::Payments,
+    }
+}
+
+fn open_source(kind: ImportKind, file: &Path) -> Result<ImportSource> {
+    if file.as_os_str() == "-" {
+        return Ok(ImportSource {
+            kind,
+            name: "stdin".into(),
+            reader: Box::new(std::io::stdin().lock()),
+            size: None,
+        });
+    }
+    let f = File::open(file)
+        .map_err(|e| LedgerError::Invalid(format!("cannot read {}: {e}: check the path", file.display())))?;
+    let size = f.metadata().ok().map(|m| m.len());
+    Ok(ImportSource {
+        kind,
+        name: file.display().to_string(),
+        reader: Box::new(std::io::BufReader::with_capacity(1 << 20, f)),
+        size,
+    })
+}
+
+/// The files of `ar export --dir` that exist in `dir`, in dependency order.
+fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
+    if !dir.is_dir() {
+        return Err(LedgerError::Invalid(format!(
+            "{} is not a directory: give the folder holding clients.csv, invoices.csv and payments.csv",
+            dir.display()
+        ))
+        .into());
+    }
+    let mut sources = Vec::new();
+    for (kind, name) in [
+        (ImportKind::Clients, "clients.csv"),
+        (ImportKind::Invoices, "invoices.csv"),
+        (ImportKind::Payments, "payments.csv"),
+    ] {
+        let path = dir.join(name);
+        if path.exists() {
+            sources.push(open_source(kind, &path).with_context(|| format!("in {}", dir.display()))?);
+        }
+    }
+    if sources.is_empty() {
+        return Err(LedgerError::Invalid(format!(
+            "{} holds none of clients.csv, invoices.csv, payments.csv: nothing to import",
+            dir.display()
+        ))
+        .into());
+    }
+    Ok(sources)
+}
+
+fn summary_line(s: &ImportSummary) -> String {
+    let mut parts = Vec::new();
+    for (n, noun) in [
+        (s.clients, "clients"),
+        (s.invoices, "invoices"),
+        (s.payments, "payments"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{} {noun}", group(n)));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("no rows".into());
+    }
+    let what = parts.join(", ");
+    let for_clients = if s.invoices + s.payments > 0 {
+        format!(" for {} clients", group(s.for_clients))
+    } else {
+        String::new()
+    };
+    let verb = if s.dry_run {
+        "checked (dry run, nothing written)"
+    } else {
+        "imported"
+    };
+    format!("{verb} {what}{for_clients} in {:.1} s", s.elapsed.as_secs_f64())
+}
+
+fn group(n: u64) -> String {
+    crate::domain::money::format_minor(n as i64, 0, true)
+}
+
+/// A byte-based progress bar on stderr, only on a terminal and for large files.
+struct ProgressBar {
+    bar: Option<indicatif::ProgressBar>,
+    /// Bytes of the files finished before the current one.
+    base: u64,
+    current: String,
+    current_bytes: u64,
+}
+
+impl ProgressBar {
+    const LARGE: u64 = 8 << 20;
+
+    fn new(sources: &[ImportSource]) -> ProgressBar {
+        let total: u64 = sources.iter().filter_map(|s| s.size).sum();
+        if !std::io::stderr().is_terminal() || total < Self::LARGE {
+            return ProgressBar {
+                bar: None,
+                base: 0,
+                current: String::new(),
+                current_bytes: 0,
+            };
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {bytes}/{total_bytes} {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        ProgressBar {
+            bar: Some(bar),
+            base: 0,
+            current: String::new(),
+            current_bytes: 0,
+        }
+    }
+
+    fn update(&mut self, file: &str, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            if file != self.current {
+                self.base += self.current_bytes;
+                self.current = file.to_string();
+                bar.set_message(file.rsplit('/').next().unwrap_or(file).to_string());
+            }
+            self.current_bytes = bytes;
+            bar.set_position(self.base + bytes);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Export of the whole ledger: the import CSV layouts plus the columns that carry
+//! the rest (terms with discounts, descriptions, voids, currencies of payments,
+//! settings), so `ar import --dir` rebuilds an identical ledger; or one JSON document.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Ledger;
+use crate::domain::Terms;
+use crate::domain::entities::{Client, Invoice, Payment};
+
+/// Where export rows go: one writer per file, or one JSON document.
+pub trait ExportSink {
+    fn settings(&mut self, settings: &[(String, String)]) -> Result<()>;
+    fn client(&mut self, c: &Client) -> Result<()>;
+    fn invoice(&mut self, i: &Invoice) -> Result<()>;
+    fn payment(&mut self, p: &Payment) -> Result<()>;
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ExportCounts {
+    pub clients: u64,
+    pub invoices: u64,
+    pub payments: u64,
+}
+
+impl Ledger {
+    /// Stream every fact of the ledger, from one consistent snapshot, into `sink`.
+    pub fn export(&mut self, sink: &mut dyn ExportSink) -> Result<ExportCounts> {
+        let currency = self.settings.currency;
+        self.store.read(|db| {
+            let mut counts = ExportCounts::default();
+            sink.settings(&db.settings_all()?)?;
+            db.each_client(currency, |c| {
+                counts.clients += 1;
+                sink.client(&c)
+            })?;
+            db.each_invoice(|i| {
+                counts.invoices += 1;
+                sink.invoice(&i)
+            })?;
+            db.each_payment(|p| {
+                counts.payments += 1;
+                sink.payment(&p)
+            })?;
+            Ok(counts)
+        })
+    }
+}
+
+pub const CLIENT_HEADER: [&str; 6] = ["code", "name", "email", "terms_days", "credit_limit", "discount"];
+pub const INVOICE_HEADER: [&str; 11] = [
+    "number",
+    "client",
+    "issue_date",
+    "due_date",
+    "amount",
+    "currency",
+    "description",
+    "terms_days",
+    "discount",
+    "voided_on",
+    "void_reason",
+];
+pub const PAYMENT_HEADER: [&str; 6] = ["client", "date", "amount", "invoice", "reference", "currency"];
+
+/// `2/10` of `2/10 net 30`, empty without a discount.
+pub fn discount_text(t: &Terms) -> String {
+    if !t.has_discount() {
+        return String::new();
+    }
+    let text = t.to_string();
+    text.split(" net ").next().unwrap_or_default().to_string()
+}
+
+pub fn client_record(c: &Client) -> [String; 6] {
+    [
+        c.code.clone(),
+        c.name.clone(),
+        c.email.clone().unwrap_or_default(),
+        c.terms.net_days.to_string(),
+        c.credit_limit.map(|m| m.plain()).unwrap_or_default(),
+        discount_text(&c.terms),
+    ]
+}
+
+pub fn invoice_record(i: &Invoice) -> [String; 11] {
+    [
+        i.number.clone(),
+        i.client.clone(),
+        i.issue_date.to_string(),
+        i.due_date.to_string(),
+        i.amount.plain(),
+        i.currency.code().to_string(),
+        i.description.clone().unwrap_or_default(),
+        i.terms.net_days.to_string(),
+        discount_text(&i.terms),
+        i.voided_on.map(|d| d.to_string()).unwrap_or_default(),
+        i.void_reason.clone().unwrap_or_default(),
+    ]
+}
+
+pub fn payment_record(p: &Payment) -> [String; 6] {
+    [
+        p.client.clone(),
+        p.date.to_string(),
+        p.amount.plain(),
+        p.invoice.clone().unwrap_or_default(),
+        p.reference.clone().unwrap_or_default(),
+        p.currency.code().to_string(),
+    ]
+}
+
+/// The ledger as one JSON document, streamed element by element.
+pub struct JsonSink<W: Write> {
+    out: W,
+    section: Option<&'static str>,
+    first: bool,
+}
+
+impl<W: Write> JsonSink<W> {
+    pub fn new(out: W) -> JsonSink<W> {
+        JsonSink {
+            out,
+            section: None,
+            first: true,
+        }
+    }
+
+    fn element<T: Serialize>(&mut self, section: &'static str, value: &T) -> Result<()> {
+        if self.section != Some(section) {
+            if self.section.is_some() {
+                self.out.write_all(b"\n  ]")?;
+            }
+            write!(self.out, ",\n  \"{section}\": [")?;
+            self.section = Some(section);
+            self.first = true;
+        }
+        self.out
+            .write_all(if self.first { b"\n    " } else { b",\n    " })?;
+        self.first = false;
+        serde_json::to_writer(&mut self.out, value)?;
+        Ok(())
+    }
+
+    /// Close the document; sections with no rows are written empty.
+    pub fn finish(mut self) -> Result<()> {
+        for section in ["clients", "invoices", "payments"] {
+            if self
+                .section
+                .is_none_or(|s| section_rank(s) < section_rank(section))
+            {
+                if self.section.is_some() {
+                    self.out.write_all(b"\n  ]")?;
+                }
+                write!(self.out, ",\n  \"{section}\": [")?;
+                self.section = Some(section);
+                self.first = true;
+            }
+        }
+        self.out
+            .write_all(if self.first { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+fn section_rank(s: &str) -> u8 {
+    match s {
+        "clients" => 0,
+        "invoices" => 1,
+        _ => 2,
+    }
+}
+
+impl<W: Write> ExportSink for JsonSink<W> {
+    fn settings(&mut self, settings: &[(String, String)]) -> Result<()> {
+        let map: serde_json::Map<String, serde_json::Value> = settings
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        write!(
+            self.out,
+            "{{\n  \"format\": \"ar-ledger\",\n  \"version\": 1,\n  \"settings\": "
+        )?;
+        serde_json::to_writer(&mut self.out, &map)?;
+        Ok(())
+    }
+
+    fn client(&mut self, c: &Client) -> Result<()> {
+        self.element("clients", c)
+    }
+
+    fn invoice(&mut self, i: &Invoice) -> Result<()> {
+        self.element("invoices", i)
+    }
+
+    fn payment(&mut self, p: &Payment) -> Result<()> {
+        self.element("payments", p)
+    }
+}

@@ -1,0 +1,480 @@
+//! Bulk import of the spec's CSV layouts (spec: Import): clients, invoices, payments.
+//!
+//! All or nothing: every file of one command goes through one [`Batch`] (one
+//! transaction); any bad row means nothing is written, and the first errors are
+//! reported with file, line, column and reason. Rows are streamed, never loaded whole,
+//! and validated by the same code the single-entry commands use.
+
+use std::fmt;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment};
+use crate::domain::{LedgerError, Terms, parse_date};
+
+/// From this size (or from a pipe, size unknown) an import loads in bulk mode:
+/// rebuilding report indexes once beats updating them row by row (~300k rows).
+const BULK_BYTES: u64 = 16 << 20;
+
+/// Errors listed before the rest are only counted (spec: up to the first 20).
+pub const MAX_LISTED_ERRORS: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Clients,
+    Invoices,
+    Payments,
+}
+
+impl ImportKind {
+    pub fn noun(&self) -> &'static str {
+        match self {
+            ImportKind::Clients => "clients",
+            ImportKind::Invoices => "invoices",
+            ImportKind::Payments => "payments",
+        }
+    }
+
+    /// (required columns, optional columns) by header name.
+    fn columns(&self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            ImportKind::Clients => (
+                &["code", "name"],
+                &["email", "terms_days", "credit_limit", "discount"],
+            ),
+            ImportKind::Invoices => (
+                &["number", "client", "issue_date", "amount"],
+                &["due_date", "currency", "description"],
+            ),
+            ImportKind::Payments => (
+                &["client", "date", "amount"],
+                &["invoice", "reference", "currency"],
+            ),
+        }
+    }
+}
+
+/// One file to import: a display name for messages (`invoices.csv`, `stdin`) and its
+/// bytes.
+pub struct ImportSource {
+    pub kind: ImportKind,
+    pub name: String,
+    pub reader: Box<dyn Read>,
+    /// Size in bytes when known (files, not pipes): for the progress bar.
+    pub size: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub file: String,
+    /// Line in the file (the header is line 1); 0 when the file itself is unusable.
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column.is_empty()) {
+            (0, _) => write!(f, "{}: {}", self.file, self.reason),
+            (_, true) => write!(f, "{}:{}: {}", self.file, self.line, self.reason),
+            (_, false) => write!(f, "{}:{}: {}: {}", self.file, self.line, self.column, self.reason),
+        }
+    }
+}
+
+/// Why an import wrote nothing: the first errors and how many there were.
+#[derive(Debug, Clone)]
+pub struct ImportErrors {
+    pub errors: Vec<RowError>,
+    pub total: usize,
+}
+
+impl fmt::Display for ImportErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "nothing imported: {} bad row{}; fix {} and import again",
+            self.total,
+            if self.total == 1 { "" } else { "s" },
+            if self.total == 1 { "it" } else { "them" }
+        )?;
+        for e in &self.errors {
+            write!(f, "\n  {e}")?;
+        }
+        if self.total > self.errors.len() {
+            write!(f, "\n  … and {} more", self.total - self.errors.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ImportErrors {}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportSummary {
+    pub clients: u64,
+    pub invoices: u64,
+    pub payments: u64,
+    /// Distinct clients the invoices and payments belong to.
+    pub for_clients: u64,
+    pub dry_run: bool,
+    pub elapsed: Duration,
+}
+
+/// Rows read so far and bytes consumed, for a progress bar.
+pub type Progress<'a> = &'a mut dyn FnMut(&str, u64);
+
+struct Collector {
+    errors: Vec<RowError>,
+    total: usize,
+}
+
+impl Collector {
+    fn push(&mut self, e: RowError) {
+        self.total += 1;
+        if self.errors.len() < MAX_LISTED_ERRORS {
+            self.errors.push(e);
+        }
+    }
+}
+
+/// Dry runs roll back by failing the transaction with this marker.
+#[derive(Debug)]
+struct DryRunDone(ImportSummary);
+
+impl fmt::Display for DryRunDone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("dry run")
+    }
+}
+
+impl std::error::Error for DryRunDone {}
+
+impl Ledger {
+    /// Import `sources` in order in one transaction. With `dry_run`, validate
+    /// everything and write nothing.
+    pub fn import(
+        &mut self,
+        sources: Vec<ImportSource>,
+        dry_run: bool,
+        progress: Progress,
+    ) -> Result<ImportSummary> {
+        let started = Instant::now();
+        let bulk = sources.iter().any(|s| s.size.is_none_or(|n| n >= BULK_BYTES));
+        let result = self.batch(|batch| {
+            if bulk && !dry_run {
+                batch.enter_bulk_mode()?;
+            }
+            let mut summary = ImportSummary {
+                dry_run,
+                ..ImportSummary::default()
+            };
+            let mut errors = Collector {
+                errors: Vec::new(),
+                total: 0,
+            };
+            let mut clients_seen = std::collections::HashSet::new();
+            for source in sources {
+                import_file(
+                    batch,
+                    source,
+                    &mut summary,
+                    &mut errors,
+                    &mut clients_seen,
+                    progress,
+                )?;
+            }
+            summary.for_clients = clients_seen.len() as u64;
+            summary.elapsed = started.elapsed();
+            if errors.total > 0 {
+                return Err(ImportErrors {
+                    errors: errors.errors,
+                    total: errors.total,
+                }
+                .into());
+            }
+            if dry_run {
+                return Err(DryRunDone(summary).into());
+            }
+            Ok(summary)
+        });
+        match result {
+            Err(e) if e.is::<DryRunDone>() => match e.downcast::<DryRunDone>() {
+                Ok(DryRunDone(summary)) => Ok(summary),
+                Err(e) => Err(e),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Column positions of one file, by header name.
+struct Header {
+    index: Vec<(&'static str, usize)>,
+}
+
+impl Header {
+    fn get<'r>(&self, record: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
+        let &(_, i) = self.index.iter().find(|(c, _)| *c == column)?;
+        record.get(i).map(str::trim).filter(|v| !v.is_empty())
+    }
+}
+
+fn import_file(
+    batch: &mut Batch,
+    source: ImportSource,
+    summary: &mut ImportSummary,
+    errors: &mut Collector,
+    clients_seen: &mut std::collections::HashSet<String>,
+    progress: Progress,
+) -> Result<()> {
+    let file = source.name.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(source.reader);
+    let (required, optional) = source.kind.columns();
+    let header = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            errors.push(RowError {
+                file,
+                line: 1,
+                column: String::new(),
+                reason: csv_reason(&e),
+            });
+            return Ok(());
+        }
+    };
+    let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let mut index = Vec::new();
+    for &col in required.iter().chain(optional) {
+        if let Some(i) = names.iter().position(|n| n == col) {
+            index.push((col, i));
+        }
+    }
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|c| !index.iter().any(|(n, _)| n == c))
+        .collect();
+    if !missing.is_empty() {
+        errors.push(RowError {
+            file,
+            line: 1,
+            column: missing.join(", "),
+            reason: format!(
+                "required column{} missing from the header row (it has: {})",
+                if missing.len() == 1 { " is" } else { "s are" },
+                names.join(", ")
+            ),
+        });
+        return Ok(());
+    }
+    let header = Header { index };
+    let mut record = csv::StringRecord::new();
+    let mut rows: u64 = 0;
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                errors.push(RowError {
+                    file: file.clone(),
+                    line: e.position().map_or(line, |p| p.line()),
+                    column: String::new(),
+                    reason: csv_reason(&e),
+                });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Ok(());
+                }
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        rows += 1;
+        if rows % 65_536 == 0 {
+            progress(&file, reader.position().byte());
+        }
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue; // blank line
+        }
+        let outcome = match source.kind {
+            ImportKind::Clients => import_client(batch, &header, &record),
+            ImportKind::Invoices => import_invoice(batch, &header, &record, clients_seen),
+            ImportKind::Payments => import_payment(batch, &header, &record, clients_seen),
+        };
+        match outcome {
+            Ok(()) => match source.kind {
+                ImportKind::Clients => summary.clients += 1,
+                ImportKind::Invoices => summary.invoices += 1,
+                ImportKind::Payments => summary.payments += 1,
+            },
+            Err(RowFailure::Bad { column, reason }) => errors.push(RowError {
+                file: file.clone(),
+                line,
+                column: column.to_string(),
+                reason,
+            }),
+            Err(RowFailure::Fatal(e)) => return Err(e),
+        }
+    }
+    progress(&file, reader.position().byte());
+    Ok(())
+}
+
+/// A row refused (the import goes on to find more), or a failure that stops it.
+enum RowFailure {
+    Bad { column: &'static str, reason: String },
+    Fatal(anyhow::Error),
+}
+
+fn bad(column: &'static str, e: LedgerError) -> RowFailure {
+    RowFailure::Bad {
+        column,
+        reason: e.to_string(),
+    }
+}
+
+/// Sort an error from the ledger's validation into the column it concerns.
+fn classify(e: anyhow::Error, column_of: impl Fn(&LedgerError) -> &'static str) -> RowFailure {
+    match e.downcast::<LedgerError>() {
+        Ok(le) => RowFailure::Bad {
+            column: column_of(&le),
+            reason: le.to_string(),
+        },
+        Err(e) => RowFailure::Fatal(e),
+    }
+}
+
+fn required<'r>(h: &Header, r: &'r csv::StringRecord, column: &'static str) -> Result<&'r str, RowFailure> {
+    h.get(r, column).ok_or(RowFailure::Bad {
+        column,
+        reason: "is empty; a value is required".into(),
+    })
+}
+
+fn date_in(
+    h: &Header,
+    r: &csv::StringRecord,
+    column: &'static str,
+) -> Result<Option<crate::domain::Date>, RowFailure> {
+    h.get(r, column)
+        .map(|v| parse_date(v).map_err(|e| bad(column, e)))
+        .transpose()
+}
+
+fn import_client(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
+    let code = required(h, r, "code")?;
+    let name = required(h, r, "name")?;
+    let terms = match (h.get(r, "terms_days"), h.get(r, "discount")) {
+        (None, None) => None,
+        (days, discount) => {
+            let days = days.map_or(batch.settings().terms.net_days.to_string(), str::to_string);
+            let text = match discount {
+                Some(d) => format!("{d} net {days}"),
+                None => days,
+            };
+            let column = if discount.is_some() {
+                "discount"
+            } else {
+                "terms_days"
+            };
+            Some(Terms::parse(&text).map_err(|e| bad(column, e))?)
+        }
+    };
+    batch
+        .add_client(NewClient {
+            code: code.to_string(),
+            name: name.to_string(),
+            email: h.get(r, "email").map(str::to_string),
+            terms,
+            credit_limit: h.get(r, "credit_limit").map(str::to_string),
+        })
+        .map(drop)
+        .map_err(|e| {
+            classify(e, |le| match le {
+                LedgerError::BadAmount { .. } => "credit_limit",
+                LedgerError::Invalid(m) if m.contains("email") => "email",
+                LedgerError::Invalid(m) if m.contains("name") => "name",
+                _ => "code",
+            })
+        })
+}
+
+fn import_invoice(
+    batch: &mut Batch,
+    h: &Header,
+    r: &csv::StringRecord,
+    clients_seen: &mut std::collections::HashSet<String>,
+) -> Result<(), RowFailure> {
+    let number = required(h, r, "number")?;
+    let client = required(h, r, "client")?;
+    let issue_date = parse_date(required(h, r, "issue_date")?).map_err(|e| bad("issue_date", e))?;
+    let due_date = date_in(h, r, "due_date")?;
+    let amount = required(h, r, "amount")?;
+    batch
+        .add_invoice(NewInvoice {
+            client: client.to_string(),
+            amount: amount.to_string(),
+            currency: h.get(r, "currency").map(str::to_string),
+            issue_date,
+            due_date,
+            number: Some(number.to_string()),
+            description: h.get(r, "description").map(str::to_string),
+        })
+        .map_err(|e| {
+            classify(e, |le| match le {
+                LedgerError::BadAmount { .. } => "amount",
+                LedgerError::UnknownCurrency(_) => "currency",
+                LedgerError::UnknownClient(_) => "client",
+                LedgerError::DueBeforeIssue { .. } => "due_date",
+                LedgerError::Invalid(m) if m.contains("description") => "description",
+                _ => "number",
+            })
+        })?;
+    clients_seen.insert(client.to_ascii_uppercase());
+    Ok(())
+}
+
+fn import_payment(
+    batch: &mut Batch,
+    h: &Header,
+    r: &csv::StringRecord,
+    clients_seen: &mut std::collections::HashSet<String>,
+) -> Result<(), RowFailure> {
+    let client = required(h, r, "client")?;
+    let date = parse_date(required(h, r, "date")?).map_err(|e| bad("date", e))?;
+    let amount = required(h, r, "amount")?;
+    batch
+        .record_payment(NewPayment {
+            client: client.to_string(),
+            amount: amount.to_string(),
+            currency: h.get(r, "currency").map(str::to_string),
+            date,
+            invoice: h.get(r, "invoice").map(str::to_string),
+            reference: h.get(r, "reference").map(str::to_string),
+        })
+        .map_err(|e| {
+            classify(e, |le| match le {
+                LedgerError::BadAmount { .. } => "amount",
+                LedgerError::UnknownCurrency(_) | LedgerError::CurrencyMismatch { .. } => "currency",
+                LedgerError::UnknownClient(_) => "client",
+                LedgerError::Invalid(m) if m.contains("reference") => "reference",
+                _ => "invoice",
+            })
+        })?;
+    clients_seen.insert(client.to_ascii_uppercase());
+    Ok(())
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8: save the file as UTF-8".into(),
+        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+        _ => format!("is not valid CSV: {e}"),
+    }
+}
