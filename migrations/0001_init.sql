@@ -80,4 +80,5 @@ CREATE INDEX payments_credit_at ON payments (applied_on, date, client_id, curren
 CREATE INDEX payments_invoice ON payments (invoice_id) WHERE invoice_id IS NOT NULL;
 
 CREATE INDEX allocations_invoice ON allocations (invoice_id, date, kind, amount);
-CREATE INDEX allocations_payment ON allocations (payment_id);
+-- Credit as of D sums a payment's own allocations by kind and date.
+CREATE INDEX allocations_payment ON allocations (payment_id, kind, date, amount);

@@ -5,6 +5,8 @@ use std::io::Write;
 use anyhow::Result;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{Cell, Sheet, Style};
 
 fn cell_text(cell: &Cell) -> String {
@@ -18,21 +20,9 @@ fn cell_text(cell: &Cell) -> String {
     }
 }
 
-pub fn write(out: &mut dyn Write, sheet: &Sheet, style: Style) -> Result<()> {
-    let mut table = Table::new();
-    if style.styled {
-        table.load_preset(presets::UTF8_HORIZONTAL_ONLY);
-        table.set_content_arrangement(ContentArrangement::Dynamic);
-        if let Some(w) = style.width {
-            table.set_width(w);
-        }
-    } else {
-        table.load_preset(presets::NOTHING);
-        table.set_content_arrangement(ContentArrangement::Disabled);
-    }
-    table.set_header(sheet.columns.iter().map(|c| c.title.clone()));
-    let rows = sheet.rows.iter().chain(&sheet.totals);
-    let numeric: Vec<bool> = (0..sheet.columns.len())
+/// Columns holding a number anywhere are right-aligned, heading included.
+fn numeric_columns(sheet: &Sheet) -> Vec<bool> {
+    (0..sheet.columns.len())
         .map(|i| {
             sheet
                 .rows
@@ -40,7 +30,66 @@ pub fn write(out: &mut dyn Write, sheet: &Sheet, style: Style) -> Result<()> {
                 .chain(&sheet.totals)
                 .any(|r| r.get(i).is_some_and(Cell::is_number))
         })
+        .collect()
+}
+
+pub fn write(out: &mut dyn Write, sheet: &Sheet, style: Style) -> Result<()> {
+    if style.styled {
+        write_styled(out, sheet, style)
+    } else {
+        write_plain(out, sheet)
+    }
+}
+
+/// Plain columns for pipes, files and cron: each cell padded by one space on either
+/// side, no rules. Written row by row from the formatted cells, so a report of many
+/// thousand clients costs its cells and nothing more.
+fn write_plain(out: &mut dyn Write, sheet: &Sheet) -> Result<()> {
+    let numeric = numeric_columns(sheet);
+    let header: Vec<String> = sheet.columns.iter().map(|c| c.title.clone()).collect();
+    let body: Vec<Vec<String>> = sheet
+        .rows
+        .iter()
+        .chain(&sheet.totals)
+        .map(|r| r.iter().map(cell_text).collect())
         .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    for row in &body {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let mut line = String::new();
+    for row in std::iter::once(&header).chain(&body) {
+        line.clear();
+        for (i, w) in widths.iter().enumerate() {
+            let cell = row.get(i).map_or("", String::as_str);
+            let pad = " ".repeat(w - cell.width());
+            line.push(' ');
+            if numeric[i] {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
+            }
+            line.push(' ');
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn write_styled(out: &mut dyn Write, sheet: &Sheet, style: Style) -> Result<()> {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_HORIZONTAL_ONLY);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(w) = style.width {
+        table.set_width(w);
+    }
+    table.set_header(sheet.columns.iter().map(|c| c.title.clone()));
+    let rows = sheet.rows.iter().chain(&sheet.totals);
+    let numeric = numeric_columns(sheet);
     for row in rows {
         table.add_row(row.iter().map(cell_text));
     }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use rusqlite::params;
 
-use super::{Db, currency_column};
+use super::{Db, currency_column, date_column};
 use crate::domain::{Currency, Date};
 pub use crate::engine::rows::{ClientRef, ClosedItem, CreditItem, OpenItem};
 
@@ -42,8 +42,8 @@ impl Db<'_> {
             f(OpenItem {
                 client_id: r.get(0)?,
                 currency: currencies.get(r.get_ref(1)?.as_str()?)?,
-                issue_date: r.get(2)?,
-                due_date: r.get(3)?,
+                issue_date: date_column(r.get_ref(2)?)?,
+                due_date: date_column(r.get_ref(3)?)?,
                 open,
                 number: r.get(5)?,
             });
@@ -92,9 +92,9 @@ impl Db<'_> {
             f(ClosedItem {
                 client_id: r.get(0)?,
                 currency: currencies.get(r.get_ref(1)?.as_str()?)?,
-                issue_date: r.get(2)?,
-                due_date: r.get(3)?,
-                closed_on: r.get(4)?,
+                issue_date: date_column(r.get_ref(2)?)?,
+                due_date: date_column(r.get_ref(3)?)?,
+                closed_on: date_column(r.get_ref(4)?)?,
                 amount: r.get(5)?,
             });
         }

@@ -1,8 +1,8 @@
 //! CLI tests: the real `ar` binary on temporary ledgers, one hermetic environment per
 //! test (see common.rs). One test crate, so the suite links once.
 
+mod archiver;
 mod common;
 mod ledger;
 mod reports;
-mod archiver;
 mod storage;
