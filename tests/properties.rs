@@ -203,6 +203,7 @@ fn new_invoice(inv: &Inv) -> NewInvoice {
         currency: Some(CURRENCIES[inv.currency].into()),
         issue_date: inv.issue,
         due_date: Some(inv.due),
+        terms: None,
         number: Some(inv.number.clone()),
         description: None,
     }

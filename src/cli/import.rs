@@ -40,7 +40,7 @@ pub struct ImportArgs {
     /// CSV file, or - for standard input
     #[arg(requires = "kind")]
     file: Option<PathBuf>,
-    /// Import clients.csv, invoices.csv and payments.csv from this directory
+    /// Import ledger.csv (settings), clients.csv, invoices.csv and payments.csv from this directory
     #[arg(long, conflicts_with_all = ["kind", "file"], value_name = "DIR")]
     dir: Option<PathBuf>,
     /// Check every row and report every error, but write nothing
@@ -102,6 +102,7 @@ fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
     }
     let mut sources = Vec::new();
     for (kind, name) in [
+        (ImportKind::Settings, "ledger.csv"),
         (ImportKind::Clients, "clients.csv"),
         (ImportKind::Invoices, "invoices.csv"),
         (ImportKind::Payments, "payments.csv"),

@@ -115,6 +115,7 @@ pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
         currency: args.currency,
         issue_date,
         due_date,
+        terms: None,
         number: args.number,
         description: args.description,
     })?;

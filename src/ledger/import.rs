@@ -13,6 +13,7 @@ use anyhow::Result;
 
 use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment};
 use crate::domain::{LedgerError, Terms, parse_date};
+use crate::store::BulkLoad;
 
 /// From this size (or from a pipe, size unknown) an import loads in bulk mode:
 /// rebuilding report indexes once beats updating them row by row (~300k rows).
@@ -23,6 +24,8 @@ pub const MAX_LISTED_ERRORS: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportKind {
+    /// `ledger.csv` of an export: key,value settings.
+    Settings,
     Clients,
     Invoices,
     Payments,
@@ -31,6 +34,7 @@ pub enum ImportKind {
 impl ImportKind {
     pub fn noun(&self) -> &'static str {
         match self {
+            ImportKind::Settings => "settings",
             ImportKind::Clients => "clients",
             ImportKind::Invoices => "invoices",
             ImportKind::Payments => "payments",
@@ -40,13 +44,22 @@ impl ImportKind {
     /// (required columns, optional columns) by header name.
     fn columns(&self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {
+            ImportKind::Settings => (&["key", "value"], &[]),
             ImportKind::Clients => (
                 &["code", "name"],
                 &["email", "terms_days", "credit_limit", "discount"],
             ),
             ImportKind::Invoices => (
                 &["number", "client", "issue_date", "amount"],
-                &["due_date", "currency", "description"],
+                &[
+                    "due_date",
+                    "currency",
+                    "description",
+                    "terms_days",
+                    "discount",
+                    "voided_on",
+                    "void_reason",
+                ],
             ),
             ImportKind::Payments => (
                 &["client", "date", "amount"],
@@ -164,9 +177,14 @@ impl Ledger {
     ) -> Result<ImportSummary> {
         let started = Instant::now();
         let bulk = sources.iter().any(|s| s.size.is_none_or(|n| n >= BULK_BYTES));
+        let load = if sources.iter().all(|s| s.kind == ImportKind::Payments) {
+            BulkLoad::Payments
+        } else {
+            BulkLoad::Invoices
+        };
         let result = self.batch(|batch| {
             if bulk && !dry_run {
-                batch.enter_bulk_mode()?;
+                batch.enter_bulk_mode(load)?;
             }
             let mut summary = ImportSummary {
                 dry_run,
@@ -217,9 +235,16 @@ struct Header {
 }
 
 impl Header {
+    /// The trimmed cell, without the `'` that `ar export` puts before a text a
+    /// spreadsheet would run as a formula; `None` when empty.
     fn get<'r>(&self, record: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
         let &(_, i) = self.index.iter().find(|(c, _)| *c == column)?;
-        record.get(i).map(str::trim).filter(|v| !v.is_empty())
+        let value = record.get(i)?.trim();
+        let value = match value.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+            _ => value,
+        };
+        (!value.is_empty()).then_some(value)
     }
 }
 
@@ -303,12 +328,14 @@ fn import_file(
             continue; // blank line
         }
         let outcome = match source.kind {
+            ImportKind::Settings => import_setting(batch, &header, &record),
             ImportKind::Clients => import_client(batch, &header, &record),
             ImportKind::Invoices => import_invoice(batch, &header, &record, clients_seen),
             ImportKind::Payments => import_payment(batch, &header, &record, clients_seen),
         };
         match outcome {
             Ok(()) => match source.kind {
+                ImportKind::Settings => {}
                 ImportKind::Clients => summary.clients += 1,
                 ImportKind::Invoices => summary.invoices += 1,
                 ImportKind::Payments => summary.payments += 1,
@@ -367,13 +394,12 @@ fn date_in(
         .transpose()
 }
 
-fn import_client(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
-    let code = required(h, r, "code")?;
-    let name = required(h, r, "name")?;
-    let terms = match (h.get(r, "terms_days"), h.get(r, "discount")) {
-        (None, None) => None,
+/// Terms from the `terms_days` and `discount` (`2/10`) columns, when either is given.
+fn terms_in(h: &Header, r: &csv::StringRecord, default_days: u32) -> Result<Option<Terms>, RowFailure> {
+    match (h.get(r, "terms_days"), h.get(r, "discount")) {
+        (None, None) => Ok(None),
         (days, discount) => {
-            let days = days.map_or(batch.settings().terms.net_days.to_string(), str::to_string);
+            let days = days.map_or(default_days.to_string(), str::to_string);
             let text = match discount {
                 Some(d) => format!("{d} net {days}"),
                 None => days,
@@ -383,9 +409,23 @@ fn import_client(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result
             } else {
                 "terms_days"
             };
-            Some(Terms::parse(&text).map_err(|e| bad(column, e))?)
+            Terms::parse(&text).map(Some).map_err(|e| bad(column, e))
         }
-    };
+    }
+}
+
+fn import_setting(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
+    let key = required(h, r, "key")?;
+    let value = required(h, r, "value")?;
+    batch
+        .import_setting(key, value)
+        .map_err(|e| classify(e, |_| "value"))
+}
+
+fn import_client(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
+    let code = required(h, r, "code")?;
+    let name = required(h, r, "name")?;
+    let terms = terms_in(h, r, batch.settings().terms.net_days)?;
     batch
         .add_client(NewClient {
             code: code.to_string(),
@@ -416,13 +456,16 @@ fn import_invoice(
     let issue_date = parse_date(required(h, r, "issue_date")?).map_err(|e| bad("issue_date", e))?;
     let due_date = date_in(h, r, "due_date")?;
     let amount = required(h, r, "amount")?;
-    batch
+    let terms = terms_in(h, r, batch.settings().terms.net_days)?;
+    let voided_on = date_in(h, r, "voided_on")?;
+    let id = batch
         .add_invoice(NewInvoice {
             client: client.to_string(),
             amount: amount.to_string(),
             currency: h.get(r, "currency").map(str::to_string),
             issue_date,
             due_date,
+            terms,
             number: Some(number.to_string()),
             description: h.get(r, "description").map(str::to_string),
         })
@@ -436,6 +479,11 @@ fn import_invoice(
                 _ => "number",
             })
         })?;
+    if let Some(on) = voided_on {
+        batch
+            .void_new_invoice(id, on, h.get(r, "void_reason"))
+            .map_err(|e| classify(e, |_| "void_reason"))?;
+    }
     clients_seen.insert(client.to_ascii_uppercase());
     Ok(())
 }

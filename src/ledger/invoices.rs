@@ -3,10 +3,11 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::{KEY_NEXT, KEY_PREFIX, Ledger, clean_text, replay_client};
+use super::{KEY_NEXT, KEY_PREFIX, Ledger, clean_text, replay_client, resolve_client};
 use crate::domain::dates::add_days;
+use crate::domain::entities::Client;
 use crate::domain::entities::{AllocationLine, Invoice, InvoiceStatus};
-use crate::domain::{Currency, Date, LedgerError, Money};
+use crate::domain::{Currency, Date, LedgerError, Money, Terms};
 use crate::store::{Db, InvoiceFilter, NewInvoiceRow};
 
 pub struct NewInvoice {
@@ -16,6 +17,8 @@ pub struct NewInvoice {
     pub currency: Option<String>,
     pub issue_date: Date,
     pub due_date: Option<Date>,
+    /// Terms in force when issued (an import of an export); default the client's.
+    pub terms: Option<Terms>,
     pub number: Option<String>,
     pub description: Option<String>,
 }
@@ -31,7 +34,8 @@ impl Ledger {
     pub fn add_invoice(&mut self, new: NewInvoice) -> Result<Invoice> {
         let default_currency = self.settings.currency;
         self.store.write(|db| {
-            let added = add_invoice(db, default_currency, new)?;
+            let client = resolve_client(db, &new.client, default_currency)?;
+            let added = add_invoice(db, &client, default_currency, new)?;
             if let Some(from) = added.replay_from {
                 replay_client(db, added.client_id, from)?;
             }
@@ -86,11 +90,14 @@ pub(crate) struct AddedInvoice {
     pub replay_from: Option<Date>,
 }
 
-/// Validate and insert one invoice; the caller replays when told to.
-pub(crate) fn add_invoice(db: &Db, default_currency: Currency, new: NewInvoice) -> Result<AddedInvoice> {
-    let client = db
-        .find_client(&new.client, default_currency)?
-        .ok_or_else(|| LedgerError::UnknownClient(new.client.trim().into()))?;
+/// Validate and insert one invoice for `client` (already resolved from
+/// `new.client`); the caller replays when told to.
+pub(crate) fn add_invoice(
+    db: &Db,
+    client: &Client,
+    default_currency: Currency,
+    new: NewInvoice,
+) -> Result<AddedInvoice> {
     let currency = match new.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => Currency::parse(code)?,
         None => default_currency,
@@ -104,15 +111,15 @@ pub(crate) fn add_invoice(db: &Db, default_currency: Currency, new: NewInvoice) 
             })
         }
         Some(due) => due,
-        None => add_days(new.issue_date, i64::from(client.terms.net_days))?,
+        None => add_days(
+            new.issue_date,
+            i64::from(new.terms.unwrap_or(client.terms).net_days),
+        )?,
     };
     let number = match new.number {
         Some(n) => {
-            let n = clean_text("invoice number", &n, 64)?;
-            if db.invoice_number_taken(&n)? {
-                bail!(LedgerError::DuplicateInvoice(n));
-            }
-            n
+            // Duplicates (any case) are refused by the store's unique index.
+            clean_text("invoice number", &n, 64)?
         }
         None => next_number(db)?,
     };
@@ -127,7 +134,7 @@ pub(crate) fn add_invoice(db: &Db, default_currency: Currency, new: NewInvoice) 
         issue_date: new.issue_date,
         due_date,
         amount: amount.minor,
-        terms: client.terms,
+        terms: new.terms.unwrap_or(client.terms),
         description: description.as_deref(),
     })?;
     // An unnamed payment dated on or after the issue date may now reach this invoice.

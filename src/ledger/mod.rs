@@ -22,15 +22,16 @@ pub use clients::{ClientBalance, ClientDetail, ClientPatch, ClientSummary, NewCl
 pub use invoices::{InvoiceDetail, NewInvoice};
 pub use payments::{NewPayment, PaymentReceipt};
 
+use crate::domain::entities::Client;
 use crate::domain::{Currency, Date, LedgerError, Terms};
 use crate::engine::replay::replay;
 use crate::store::{Db, Store};
 
-const KEY_CURRENCY: &str = "default_currency";
-const KEY_TERMS: &str = "default_terms";
-const KEY_PREFIX: &str = "invoice_prefix";
-const KEY_NEXT: &str = "next_invoice_seq";
-const KEY_DEMO: &str = "demo";
+pub(crate) const KEY_CURRENCY: &str = "default_currency";
+pub(crate) const KEY_TERMS: &str = "default_terms";
+pub(crate) const KEY_PREFIX: &str = "invoice_prefix";
+pub(crate) const KEY_NEXT: &str = "next_invoice_seq";
+pub(crate) const KEY_DEMO: &str = "demo";
 
 /// Ledger-wide settings, fixed at `ar init`.
 #[derive(Debug, Clone, Copy)]
@@ -156,6 +157,13 @@ pub(crate) fn replay_client(db: &Db, client_id: i64, from: Date) -> Result<()> {
     let payments = db.replay_payments(client_id, from)?;
     let outcome = replay(invoices, payments);
     db.save_replay(&outcome)
+}
+
+/// The client a command names, or the spec's refusal.
+pub(crate) fn resolve_client(db: &Db, code: &str, limit_currency: Currency) -> Result<Client> {
+    Ok(db
+        .find_client(code, limit_currency)?
+        .ok_or_else(|| LedgerError::UnknownClient(code.trim().into()))?)
 }
 
 /// Text a user typed for a name, number or code: trimmed, not empty, no control

@@ -3,8 +3,8 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::{Ledger, clean_text, replay_client};
-use crate::domain::entities::{AllocationLine, InvoiceStatus, Payment};
+use super::{Ledger, clean_text, replay_client, resolve_client};
+use crate::domain::entities::{AllocationLine, Client, Payment};
 use crate::domain::{Currency, Date, LedgerError, Money};
 use crate::store::{Db, NewPaymentRow, PaymentFilter};
 
@@ -32,7 +32,8 @@ impl Ledger {
     pub fn record_payment(&mut self, new: NewPayment) -> Result<PaymentReceipt> {
         let default_currency = self.settings.currency;
         self.store.write(|db| {
-            let (id, client_id, date) = record_payment(db, default_currency, new)?;
+            let client = resolve_client(db, &new.client, default_currency)?;
+            let (id, client_id, date) = record_payment(db, &client, default_currency, new)?;
             replay_client(db, client_id, date)?;
             let payment = db.payment(id)?;
             Ok(PaymentReceipt {
@@ -58,29 +59,27 @@ impl Ledger {
 /// Returns the payment id, its client id and date.
 pub(crate) fn record_payment(
     db: &Db,
+    client: &Client,
     default_currency: Currency,
     new: NewPayment,
 ) -> Result<(i64, i64, Date)> {
-    let client = db
-        .find_client(&new.client, default_currency)?
-        .ok_or_else(|| LedgerError::UnknownClient(new.client.trim().into()))?;
     let given_currency = match new.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => Some(Currency::parse(code)?),
         None => None,
     };
     let invoice = match new.invoice.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(number) => {
-            let (invoice, owner_id) = db
-                .find_invoice(number)?
+            let invoice = db
+                .invoice_ref(number)?
                 .ok_or_else(|| LedgerError::UnknownInvoice(number.into()))?;
-            if owner_id != client.id {
+            if invoice.client_id != client.id {
                 bail!(LedgerError::InvoiceOfOtherClient {
                     invoice: invoice.number,
-                    owner: invoice.client,
-                    client: client.code
+                    owner: db.client_code(invoice.client_id)?,
+                    client: client.code.clone()
                 });
             }
-            if invoice.status == InvoiceStatus::Void {
+            if invoice.void {
                 bail!(LedgerError::PaymentToVoid(invoice.number));
             }
             if let Some(c) = given_currency.filter(|c| *c != invoice.currency) {

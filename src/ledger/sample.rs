@@ -181,6 +181,7 @@ fn write_entries(b: &mut Batch, mut entries: Vec<Entry>) -> Result<(usize, usize
                     currency: None,
                     issue_date: *issue,
                     due_date: None,
+                    terms: None,
                     number: Some(number.clone()),
                     description: None,
                 })?;

@@ -7,16 +7,31 @@ use anyhow::Result;
 use super::Db;
 
 /// Indexes no write path reads: reports only. Lookups the import itself needs
-/// (numbers, codes, a client's open invoices and payments) keep theirs.
-const REPORT_INDEXES: &[&str] = &["invoices_open_at", "invoices_issued", "payments_credit_at"];
+/// (numbers, codes, a client's open invoices and payments) keep theirs. Which are
+/// dropped depends on what is loaded: an index the load does not change is kept.
+pub enum BulkLoad {
+    /// Invoices (and perhaps payments): every report index changes.
+    Invoices,
+    /// Payments only: the replay moves invoices' closing dates and payments' credit.
+    Payments,
+}
+
+impl BulkLoad {
+    fn indexes(&self) -> &'static [&'static str] {
+        match self {
+            BulkLoad::Invoices => &["invoices_open_at", "invoices_issued", "payments_credit_at"],
+            BulkLoad::Payments => &["invoices_open_at", "payments_credit_at"],
+        }
+    }
+}
 
 /// The DDL of the dropped indexes, as the schema itself had it.
 pub struct DroppedIndexes(Vec<String>);
 
 impl Db<'_> {
-    pub fn drop_report_indexes(&self) -> Result<DroppedIndexes> {
+    pub fn drop_report_indexes(&self, load: BulkLoad) -> Result<DroppedIndexes> {
         let mut ddl = Vec::new();
-        for name in REPORT_INDEXES {
+        for name in load.indexes() {
             let sql: Option<String> = self
                 .conn
                 .query_row(

@@ -65,6 +65,13 @@ impl Db<'_> {
         Ok(())
     }
 
+    pub fn client_code(&self, id: i64) -> Result<String> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT code FROM clients WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?)
+    }
+
     /// Find a client by code, case-insensitively.
     pub fn find_client(&self, code: &str, limit_currency: Currency) -> Result<Option<Client>> {
         let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE code = ?1");

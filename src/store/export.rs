@@ -10,10 +10,12 @@ use crate::domain::Currency;
 use crate::domain::entities::{Client, Invoice, Payment};
 
 impl Db<'_> {
+    /// The ledger's settings, less the marker of a demo ledger (an export of the
+    /// demo imported elsewhere is a real ledger).
     pub fn settings_all(&self) -> Result<Vec<(String, String)>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT key, value FROM settings ORDER BY key")?;
+            .prepare_cached("SELECT key, value FROM settings WHERE key <> 'demo' ORDER BY key")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

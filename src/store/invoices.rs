@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Db, NOT_YET, currency_column, date_or_not_yet};
 use crate::domain::entities::{AllocationKind, AllocationLine, Invoice, InvoiceStatus};
-use crate::domain::{Currency, Date, Money, Terms};
+use crate::domain::{Currency, Date, LedgerError, Money, Terms};
 
 pub(super) const INVOICE_COLUMNS: &str = "i.id, i.number, c.code, i.currency, i.issue_date, i.due_date, i.amount, i.settled, \
      i.terms_days, i.discount_bp, i.discount_days, i.description, i.closed_on, i.voided_on, i.void_reason, i.client_id";
@@ -20,6 +20,17 @@ pub struct NewInvoiceRow<'a> {
     pub amount: i64,
     pub terms: Terms,
     pub description: Option<&'a str>,
+}
+
+/// An invoice as a payment naming it sees it.
+#[derive(Debug, Clone)]
+pub struct InvoiceRef {
+    pub id: i64,
+    pub number: String,
+    pub client_id: i64,
+    pub currency: Currency,
+    pub issue_date: Date,
+    pub void: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -83,8 +94,36 @@ impl Db<'_> {
                 inv.terms.discount_bp,
                 inv.terms.discount_days,
                 inv.description
-            ])?;
+            ])
+            .map_err(|e| match e.sqlite_error_code() {
+                // The unique index on number (any case) is the one duplicate check.
+                Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                    anyhow::Error::from(LedgerError::DuplicateInvoice(inv.number.to_string()))
+                }
+                _ => e.into(),
+            })?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// What validating a payment needs of the invoice it names: no joins, no strings
+    /// but the number (an import looks one up per row).
+    pub fn invoice_ref(&self, number: &str) -> Result<Option<InvoiceRef>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, number, client_id, currency, issue_date, voided_on IS NOT NULL FROM invoices WHERE number = ?1",
+            )?
+            .query_row([number.trim()], |r| {
+                Ok(InvoiceRef {
+                    id: r.get(0)?,
+                    number: r.get(1)?,
+                    client_id: r.get(2)?,
+                    currency: currency_column(r.get_ref(3)?.as_str()?)?,
+                    issue_date: super::date_column(r.get_ref(4)?)?,
+                    void: r.get(5)?,
+                })
+            })
+            .optional()?)
     }
 
     pub fn invoice_number_taken(&self, number: &str) -> Result<bool> {

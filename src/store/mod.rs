@@ -20,9 +20,9 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
-pub use bulk::DroppedIndexes;
-pub use invoices::InvoiceFilter;
+pub use bulk::{BulkLoad, DroppedIndexes};
 pub use invoices::NewInvoiceRow;
+pub use invoices::{InvoiceFilter, InvoiceRef};
 pub use payments::NewPaymentRow;
 pub use payments::PaymentFilter;
 pub use reports::{ClientRef, ClosedItem, CreditItem, OpenItem};

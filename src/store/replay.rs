@@ -23,12 +23,16 @@ impl Db<'_> {
 
     /// The client's invoices that were still open just before `from` (after
     /// [`Db::clear_allocations_from`]), with what had been allocated to them by then.
-    /// Invoices closed earlier cannot change, so a replay never reads them.
+    /// Invoices closed earlier cannot change, so a replay never reads them. `settled`
+    /// still holds the pre-replay total: an invoice that had no allocation at all
+    /// (most of a fresh import) skips the two sums.
     pub fn replay_invoices(&self, client_id: i64, from: Date) -> Result<Vec<ReplayInvoice>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days,
-                    COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.invoice_id = i.id AND a.kind = 'payment'), 0),
-                    COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.invoice_id = i.id AND a.kind <> 'payment'), 0)
+                    CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
+                        WHERE a.invoice_id = i.id AND a.kind = 'payment'), 0) END,
+                    CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
+                        WHERE a.invoice_id = i.id AND a.kind <> 'payment'), 0) END
              FROM invoices i WHERE i.client_id = ?1 AND i.closed_on >= ?2 AND i.voided_on IS NULL",
         )?;
         let rows = stmt.query_map(params![client_id, from], |r| {
