@@ -18,8 +18,6 @@ use clap::{Parser, Subcommand};
 
 pub use context::{Context, default_db_path};
 
-use crate::domain::{Date, parse_date};
-
 /// A command-line accounts-receivable tracker: clients, invoices, payments and who owes
 /// what, how late.
 #[derive(Debug, Parser)]
@@ -70,6 +68,8 @@ pub struct ThresholdExceeded(pub String);
 
 pub fn run(cli: Cli) -> Result<()> {
     let mut ctx = Context::from_env(cli.db)?;
+    let ledger = ctx.db_path.clone();
+    let existed = ledger.exists();
     let result = match cli.command {
         Command::Init(args) => init::run_init(&mut ctx, args),
         Command::Client(cmd) => client::run(&mut ctx, cmd),
@@ -84,10 +84,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run_export(&mut ctx, args),
     };
     ctx.out.flush()?;
+    if result.is_err() && !existed {
+        // A refused command leaves no trace, not even the empty ledger it opened.
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = ledger.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
     result
-}
-
-/// clap value parser for ISO dates, so a bad date is a usage error with the field named.
-pub(crate) fn date_arg(text: &str) -> Result<Date, String> {
-    parse_date(text).map_err(|e| e.to_string())
 }

@@ -4,5 +4,6 @@
 mod archiver;
 mod common;
 mod ledger;
+mod readme;
 mod reports;
 mod storage;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The benchmarks the README names: bulk import, reports, export and single entries
+# on a generated ledger, timed as whole commands (wall clock and peak memory).
+#
+#   scripts/bench.sh              # 1,000,000 invoices (the issues' targets)
+#   scripts/bench.sh 100000       # a quicker look
+#
+# Needs python3, GNU time (/usr/bin/time; Debian package `time`) and, for the
+# baseline row, sqlite3. Data and ledgers go to bench-data/ (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+data=bench-data/gen-$n
+db=bench-data/ledger-$n.db
+ar=target/release/ar
+export AR_DB=$db
+
+cargo build --release --quiet
+if [ ! -f "$data/payments.csv" ]; then
+    echo "generating $n invoices into $data ..."
+    python3 ../shared/tools/gen_ledger.py "$data" --invoices "$n" --seed 1 >/dev/null
+fi
+rm -f "$db" "$db-wal" "$db-shm"
+stats=$(mktemp)
+trap 'rm -f "$stats"' EXIT
+
+run() { # LABEL TARGET COMMAND...
+    local label=$1 target=$2
+    shift 2
+    /usr/bin/time -f "%e %M" -o "$stats" "$@" >/dev/null
+    read -r secs kb <"$stats"
+    printf "%-44s %8.2f s %6d MB   %s\n" "$label" "$secs" $((kb / 1024)) "$target"
+}
+
+echo "ledger: $(wc -l <"$data/invoices.csv") invoice rows, $(wc -l <"$data/payments.csv") payment rows; $(nproc) cores"
+printf "%-44s %10s %9s   %s\n" "command" "time" "peak" "target"
+if command -v sqlite3 >/dev/null; then
+    base=$(mktemp -d)
+    run "baseline: sqlite3 .import into text tables" "-" \
+        sqlite3 "$base/b.db" ".mode csv" ".import $data/clients.csv c" ".import $data/invoices.csv i" ".import $data/payments.csv p"
+    rm -rf "$base"
+fi
+run "import clients" "" $ar import clients "$data/clients.csv"
+run "import invoices" "" $ar import invoices "$data/invoices.csv"
+run "import payments" "3 imports < 8 s, < 200 MB" $ar import payments "$data/payments.csv"
+run "aging as of the last day (2026-06-30)" "< 0.5 s, < 100 MB" $ar aging --as-of 2026-06-30
+run "aging a year earlier (2025-06-30)" "< 1.5 s, < 100 MB" $ar aging --as-of 2025-06-30
+run "aging --format json" "" $ar aging --as-of 2026-06-30 --format json
+run "days-to-pay (365-day window)" "< 1 s, < 100 MB" $ar days-to-pay --as-of 2026-06-30
+run "days-to-pay --by month --window 730" "" $ar days-to-pay --as-of 2026-06-30 --by month --window 730
+out=$(mktemp -d)
+run "export --dir" "< 5 s" $ar export --dir "$out"
+run "export --format json" "" $ar export --format json
+rm -rf "$out"
+run "add-invoice on the full ledger" "a few ms" env AR_TODAY=2026-07-01 $ar add-invoice --client C000001 --amount 10
+run "pay on the full ledger" "a few ms" env AR_TODAY=2026-07-01 $ar pay --client C000001 --amount 10
