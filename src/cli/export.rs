@@ -129,9 +129,16 @@ impl CsvDirSink {
 }
 
 /// Guard every text cell; amounts and dates are written plain and never start with
-/// a formula character.
+/// a formula character. A text that itself begins with `'` gets one more, or import
+/// (which removes the guard's `'`) would turn `'=x` into `=x`.
 fn guarded<const N: usize>(record: [String; N]) -> [String; N] {
-    record.map(|cell| guard(&cell))
+    record.map(|cell| {
+        if cell.starts_with('\'') {
+            format!("'{cell}")
+        } else {
+            guard(&cell)
+        }
+    })
 }
 
 impl ExportSink for CsvDirSink {

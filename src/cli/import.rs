@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::LedgerError;
-use crate::ledger::import::{ImportKind, ImportSource, ImportSummary};
+use crate::ledger::import::{ImportErrors, ImportKind, ImportSource, ImportSummary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
@@ -58,9 +58,27 @@ pub fn run_import(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     let mut bar = ProgressBar::new(&sources);
     let summary = ledger.import(sources, args.dry_run, &mut |file, bytes| bar.update(file, bytes));
     bar.finish();
-    let summary = summary?;
+    let summary = summary.map_err(list_errors)?;
     writeln!(ctx.out, "{}", summary_line(&summary))?;
     Ok(())
+}
+
+/// The error list goes to stderr one error per line, then the one-line reason the
+/// command failed: the caller prints errors on a single line, which would run 20
+/// errors together into one unreadable line.
+fn list_errors(e: anyhow::Error) -> anyhow::Error {
+    let Some(list) = e.downcast_ref::<ImportErrors>() else {
+        return e;
+    };
+    let mut stderr = std::io::stderr().lock();
+    for row in &list.errors {
+        let _ = writeln!(stderr, "{row}");
+    }
+    if list.total > list.errors.len() {
+        let _ = writeln!(stderr, "… and {} more", list.total - list.errors.len());
+    }
+    let _ = stderr.flush();
+    LedgerError::Invalid(list.headline()).into()
 }
 
 fn kind_of(kind: KindArg) -> ImportKind {

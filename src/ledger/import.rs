@@ -105,15 +105,21 @@ pub struct ImportErrors {
     pub total: usize,
 }
 
-impl fmt::Display for ImportErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
+impl ImportErrors {
+    /// The one-line summary that heads the list.
+    pub fn headline(&self) -> String {
+        format!(
             "nothing imported: {} bad row{}; fix {} and import again",
             self.total,
             if self.total == 1 { "" } else { "s" },
             if self.total == 1 { "it" } else { "them" }
-        )?;
+        )
+    }
+}
+
+impl fmt::Display for ImportErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.headline())?;
         for e in &self.errors {
             write!(f, "\n  {e}")?;
         }
@@ -236,12 +242,13 @@ struct Header {
 
 impl Header {
     /// The trimmed cell, without the `'` that `ar export` puts before a text a
-    /// spreadsheet would run as a formula; `None` when empty.
+    /// spreadsheet would run as a formula (or before a text that itself begins with
+    /// `'`, so that one survives the round trip); `None` when empty.
     fn get<'r>(&self, record: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
         let &(_, i) = self.index.iter().find(|(c, _)| *c == column)?;
         let value = record.get(i)?.trim();
         let value = match value.strip_prefix('\'') {
-            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) => rest,
             _ => value,
         };
         (!value.is_empty()).then_some(value)
@@ -257,8 +264,13 @@ fn import_file(
     progress: Progress,
 ) -> Result<()> {
     let file = source.name.clone();
+    // Records end at `\n` only: with the default (`\r`, `\n` or `\r\n`) the csv
+    // crate counts the `\n` of a `\r\n` into the next record, so every line number of
+    // a Windows file would be one short. The `\r` left at the end of the last cell is
+    // trimmed like any other surrounding white space.
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(source.reader);
     let (required, optional) = source.kind.columns();
     let header = match reader.headers() {
