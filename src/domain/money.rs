@@ -83,10 +83,10 @@ const CURRENCIES: &[(&str, u8)] = &[
 impl Currency {
     /// Parse a currency code, case-insensitively.
     pub fn parse(text: &str) -> Result<Currency, LedgerError> {
-        let upper = text.trim().to_ascii_uppercase();
+        let text = text.trim();
         CURRENCIES
             .iter()
-            .find(|(code, _)| *code == upper)
+            .find(|(code, _)| code.eq_ignore_ascii_case(text))
             .map(|&(code, digits)| Currency { code, digits })
             .ok_or_else(|| LedgerError::UnknownCurrency(text.trim().to_string()))
     }

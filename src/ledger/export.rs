@@ -37,14 +37,18 @@ impl Ledger {
                 counts.clients += 1;
                 sink.client(&c)
             })?;
-            db.each_invoice(|i| {
-                counts.invoices += 1;
-                sink.invoice(&i)
-            })?;
-            db.each_payment(|p| {
-                counts.payments += 1;
-                sink.payment(&p)
-            })?;
+            // Two sinks borrow `sink` in turn: the invoices are all written first.
+            let sink = std::cell::RefCell::new(sink);
+            db.each_invoice_and_payment(
+                |i| {
+                    counts.invoices += 1;
+                    sink.borrow_mut().invoice(&i)
+                },
+                |p| {
+                    counts.payments += 1;
+                    sink.borrow_mut().payment(&p)
+                },
+            )?;
             Ok(counts)
         })
     }

@@ -41,11 +41,20 @@ pub struct InvoiceFilter {
 }
 
 pub(super) fn invoice_row(row: &Row) -> rusqlite::Result<(Invoice, i64)> {
-    let currency = currency_column(&row.get::<_, String>(3)?)?;
+    invoice_row_with(row, row.get(2)?)
+}
+
+/// An invoice from [`INVOICE_COLUMNS`] (or the same columns with anything in the
+/// client position), named with `client`.
+pub(super) fn invoice_row_with(row: &Row, client: String) -> rusqlite::Result<(Invoice, i64)> {
+    let currency = currency_column(row.get_ref(3)?.as_str()?)?;
     let amount: i64 = row.get(6)?;
     let settled: i64 = row.get(7)?;
-    let voided_on: Option<Date> = row.get(13)?;
-    let closed_on = date_or_not_yet(&row.get::<_, String>(12)?)?;
+    let voided_on = match row.get_ref(13)? {
+        rusqlite::types::ValueRef::Null => None,
+        value => Some(super::date_column(value)?),
+    };
+    let closed_on = date_or_not_yet(row.get_ref(12)?.as_str()?)?;
     let status = match (voided_on, closed_on) {
         (Some(_), _) => InvoiceStatus::Void,
         (None, Some(_)) => InvoiceStatus::Paid,
@@ -55,10 +64,10 @@ pub(super) fn invoice_row(row: &Row) -> rusqlite::Result<(Invoice, i64)> {
     let invoice = Invoice {
         id: row.get(0)?,
         number: row.get(1)?,
-        client: row.get(2)?,
+        client,
         currency,
-        issue_date: row.get(4)?,
-        due_date: row.get(5)?,
+        issue_date: super::date_column(row.get_ref(4)?)?,
+        due_date: super::date_column(row.get_ref(5)?)?,
         amount: Money::new(amount, currency),
         settled: Money::new(settled, currency),
         open: Money::new(open, currency),

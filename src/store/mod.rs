@@ -238,6 +238,17 @@ fn sqlite_reason(e: &rusqlite::Error) -> String {
 
 /// Columns hold codes this program wrote; a bad one means the file was edited by hand.
 pub(crate) fn currency_column(code: &str) -> rusqlite::Result<Currency> {
+    // Rows repeat the same code: remember the last one parsed.
+    thread_local!(static LAST: std::cell::Cell<Option<Currency>> = const { std::cell::Cell::new(None) });
+    if let Some(c) = LAST.get().filter(|c| c.code() == code) {
+        return Ok(c);
+    }
+    let parsed = currency_column_uncached(code)?;
+    LAST.set(Some(parsed));
+    Ok(parsed)
+}
+
+fn currency_column_uncached(code: &str) -> rusqlite::Result<Currency> {
     Currency::parse(code)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }

@@ -28,14 +28,24 @@ pub(super) const PAYMENT_COLUMNS: &str =
     "p.id, c.code, p.currency, p.date, p.amount, i.number, p.reference, p.unapplied";
 
 pub(super) fn payment_row(r: &Row) -> rusqlite::Result<Payment> {
-    let currency = currency_column(&r.get::<_, String>(2)?)?;
+    payment_row_with(r, r.get(1)?, r.get(5)?)
+}
+
+/// A payment from [`PAYMENT_COLUMNS`] (or the same columns with anything in the
+/// client and invoice positions), named with `client` and `invoice`.
+pub(super) fn payment_row_with(
+    r: &Row,
+    client: String,
+    invoice: Option<String>,
+) -> rusqlite::Result<Payment> {
+    let currency = currency_column(r.get_ref(2)?.as_str()?)?;
     Ok(Payment {
         id: r.get(0)?,
-        client: r.get(1)?,
+        client,
         currency,
-        date: r.get(3)?,
+        date: super::date_column(r.get_ref(3)?)?,
         amount: Money::new(r.get(4)?, currency),
-        invoice: r.get(5)?,
+        invoice,
         reference: r.get(6)?,
         unapplied: Money::new(r.get(7)?, currency),
     })
