@@ -3,6 +3,7 @@
 
 mod archiver;
 mod common;
+mod import_export;
 mod ledger;
 mod readme;
 mod reports;
