@@ -264,21 +264,22 @@ fn import_file(
     progress: Progress,
 ) -> Result<()> {
     let file = source.name.clone();
-    // Records end at `\n` only: with the default (`\r`, `\n` or `\r\n`) the csv
-    // crate counts the `\n` of a `\r\n` into the next record, so every line number of
-    // a Windows file would be one short. The `\r` left at the end of the last cell is
-    // trimmed like any other surrounding white space.
+    // Line numbers are counted here, from the bytes: the csv crate's own count skips
+    // blank lines, and with the default terminator (`\r`, `\n` or `\r\n`) it puts
+    // the `\n` of a `\r\n` into the next record. Records end at `\n`; the `\r` left
+    // at the end of the last cell is trimmed like any other surrounding white space.
+    let (counter, mut lines) = LineCounter::new(source.reader);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(source.reader);
+        .from_reader(counter);
     let (required, optional) = source.kind.columns();
     let header = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
             errors.push(RowError {
                 file,
-                line: 1,
+                line: e.position().map_or(1, |p| lines.at(p.byte())),
                 column: String::new(),
                 reason: csv_reason(&e),
             });
@@ -300,7 +301,7 @@ fn import_file(
     if !missing.is_empty() {
         errors.push(RowError {
             file,
-            line: 1,
+            line: header.position().map_or(1, |p| lines.at(p.byte())),
             column: missing.join(", "),
             reason: format!(
                 "required column{} missing from the header row (it has: {})",
@@ -314,14 +315,14 @@ fn import_file(
     let mut record = csv::StringRecord::new();
     let mut rows: u64 = 0;
     loop {
-        let line = reader.position().line();
+        let at = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
                 errors.push(RowError {
                     file: file.clone(),
-                    line: e.position().map_or(line, |p| p.line()),
+                    line: lines.at(e.position().map_or(at, |p| p.byte())),
                     column: String::new(),
                     reason: csv_reason(&e),
                 });
@@ -331,7 +332,7 @@ fn import_file(
                 continue;
             }
         }
-        let line = record.position().map_or(line, |p| p.line());
+        let line = lines.at(record.position().map_or(at, |p| p.byte()));
         rows += 1;
         if rows % 65_536 == 0 {
             progress(&file, reader.position().byte());
@@ -363,6 +364,82 @@ fn import_file(
     }
     progress(&file, reader.position().byte());
     Ok(())
+}
+
+/// Where the lines that hold something start, as (byte offset, line number), for
+/// the bytes read so far and not yet passed by a record.
+type LineStarts = std::rc::Rc<std::cell::RefCell<std::collections::VecDeque<(u64, u64)>>>;
+
+/// The reader under the CSV parser: notes where each non-blank line starts, so
+/// [`Lines`] can tell the line of a record from its byte offset. (A record's offset
+/// is where the parser began looking for it, before any blank lines it skipped.)
+struct LineCounter<R> {
+    inner: R,
+    offset: u64,
+    line: u64,
+    at_line_start: bool,
+    starts: LineStarts,
+}
+
+impl<R: Read> LineCounter<R> {
+    fn new(inner: R) -> (LineCounter<R>, Lines) {
+        let starts = LineStarts::default();
+        let lines = Lines {
+            starts: starts.clone(),
+            last: 1,
+        };
+        let counter = LineCounter {
+            inner,
+            offset: 0,
+            line: 1,
+            at_line_start: true,
+            starts,
+        };
+        (counter, lines)
+    }
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut starts = self.starts.borrow_mut();
+        for (i, &b) in buf[..n].iter().enumerate() {
+            let at = self.offset + i as u64;
+            if at < 3 && b == b"\xef\xbb\xbf"[at as usize] {
+                continue; // a byte-order mark is not content
+            }
+            if b == b'\n' {
+                self.line += 1;
+                self.at_line_start = true;
+            } else if self.at_line_start {
+                starts.push_back((at, self.line));
+                self.at_line_start = false;
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Line numbers (from 1) of records' byte offsets, asked in increasing order.
+struct Lines {
+    starts: LineStarts,
+    last: u64,
+}
+
+impl Lines {
+    /// The line of the first non-blank line starting at or after `byte`.
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut starts = self.starts.borrow_mut();
+        while let Some(&(offset, line)) = starts.front() {
+            if offset >= byte {
+                self.last = line;
+                return line;
+            }
+            starts.pop_front();
+        }
+        self.last
+    }
 }
 
 /// A row refused (the import goes on to find more), or a failure that stops it.

@@ -867,6 +867,19 @@ fn stdin_is_read_with_a_dash() {
         Some("client,date,amount\nBETA,2026-02-01,1.111\n"),
     );
     expect_errors(&e, "stdin", &[(2, "amount", "1.111")]);
+    // Blank lines count as lines (the csv crate's own count skips them).
+    let e = refused(
+        &l,
+        &["import", "payments", "-"],
+        Some("\nclient,date,amount\n\nBETA,2026-02-01,1\n\n\nBETA,2026-02-01,x\nBETA,2026-02-01,y"),
+    );
+    expect_errors(&e, "stdin", &[(7, "amount", "x"), (8, "amount", "y")]);
+    let e = refused(
+        &l,
+        &["import", "payments", "-"],
+        Some("\u{feff}\n\nclient,amount\n"),
+    );
+    expect_errors(&e, "stdin", &[(3, "date", "missing")]);
 }
 
 // ---------------------------------------------------------------------------------
