@@ -2,7 +2,7 @@
 //! the end instead of after every entry. What `ar demo` and bulk import write through;
 //! validation is the same code single commands use.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::{Result, bail};
 
@@ -30,6 +30,9 @@ pub struct Batch<'a, 'c> {
     replay_from: HashMap<i64, Date>,
     /// Clients by upper-cased code: an import names one on every row.
     clients: HashMap<String, Client>,
+    /// Clients with any payment (loaded on first use, kept up to date): only their
+    /// new invoices can be reached by an existing payment.
+    paying_clients: Option<HashSet<i64>>,
     /// Report indexes dropped for a bulk load, rebuilt by `finish`.
     dropped: Option<DroppedIndexes>,
 }
@@ -44,6 +47,7 @@ impl Ledger {
                 settings,
                 replay_from: HashMap::new(),
                 clients: HashMap::new(),
+                paying_clients: None,
                 dropped: None,
             };
             let value = f(&mut batch)?;
@@ -79,7 +83,14 @@ impl Batch<'_, '_> {
 
     pub fn add_invoice(&mut self, new: NewInvoice) -> Result<i64> {
         let client = self.client(&new.client)?;
-        let added = add_invoice(self.db, &client, self.settings.currency, new)?;
+        if self.paying_clients.is_none() {
+            self.paying_clients = Some(self.db.clients_with_payments()?);
+        }
+        let may_have_payments = self
+            .paying_clients
+            .as_ref()
+            .is_some_and(|set| set.contains(&client.id));
+        let added = add_invoice(self.db, &client, self.settings.currency, new, may_have_payments)?;
         if let Some(from) = added.replay_from {
             self.mark(added.client_id, from);
         }
@@ -90,6 +101,9 @@ impl Batch<'_, '_> {
         let client = self.client(&new.client)?;
         let (id, client_id, date) = record_payment(self.db, &client, self.settings.currency, new)?;
         self.mark(client_id, date);
+        if let Some(set) = &mut self.paying_clients {
+            set.insert(client_id);
+        }
         Ok(id)
     }
 
@@ -175,7 +189,8 @@ impl Batch<'_, '_> {
                     replay_client(self.db, client_id, from)?;
                 }
             }
-            Some(dropped) => {
+            Some(mut dropped) => {
+                self.db.restore_for_replay(&mut dropped)?;
                 bulk_replay(self.db, &clients)?;
                 self.db.restore_indexes(dropped)?;
             }

@@ -35,7 +35,7 @@ impl Ledger {
         let default_currency = self.settings.currency;
         self.store.write(|db| {
             let client = resolve_client(db, &new.client, default_currency)?;
-            let added = add_invoice(db, &client, default_currency, new)?;
+            let added = add_invoice(db, &client, default_currency, new, true)?;
             if let Some(from) = added.replay_from {
                 replay_client(db, added.client_id, from)?;
             }
@@ -97,6 +97,7 @@ pub(crate) fn add_invoice(
     client: &Client,
     default_currency: Currency,
     new: NewInvoice,
+    client_may_have_payments: bool,
 ) -> Result<AddedInvoice> {
     let currency = match new.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => Currency::parse(code)?,
@@ -138,9 +139,10 @@ pub(crate) fn add_invoice(
         description: description.as_deref(),
     })?;
     // An unnamed payment dated on or after the issue date may now reach this invoice.
-    let replay_from = db
-        .has_unnamed_payments_from(client.id, currency, new.issue_date)?
-        .then_some(new.issue_date);
+    // (A caller that knows the client has no payments at all skips the look-up.)
+    let replay_from = (client_may_have_payments
+        && db.has_unnamed_payments_from(client.id, currency, new.issue_date)?)
+    .then_some(new.issue_date);
     Ok(AddedInvoice {
         id,
         client_id: client.id,

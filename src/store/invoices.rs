@@ -195,6 +195,13 @@ impl Db<'_> {
 
     /// Whether `client_id` has payments in `currency` dated on or after `date` that named
     /// no invoice: only those can reach an invoice issued on `date` (spec rule 2).
+    /// Clients with at least one payment.
+    pub fn clients_with_payments(&self) -> Result<std::collections::HashSet<i64>> {
+        let mut stmt = self.conn.prepare("SELECT DISTINCT client_id FROM payments")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn has_unnamed_payments_from(&self, client_id: i64, currency: Currency, date: Date) -> Result<bool> {
         Ok(self
             .conn
