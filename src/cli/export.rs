@@ -33,6 +33,7 @@ pub enum ExportFormat {
 ///   ar export --dir backup/
 ///   ar export --format json > ledger.json
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct ExportArgs {
     /// Write the CSV files into this directory (created if missing; files replaced)
     #[arg(long, value_name = "DIR")]
@@ -67,8 +68,19 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
         (ExportFormat::Csv, Some(dir)) => {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let mut sink = CsvDirSink::create(dir)?;
-            let counts = ledger.export(&mut sink)?;
-            sink.finish()?;
+            let counts = match ledger
+                .export(&mut sink)
+                .and_then(|counts| sink.finish().map(|()| counts))
+            {
+                Ok(counts) => counts,
+                Err(e) => {
+                    // Leave the previous backup (if any) as it was: drop what was begun.
+                    for name in FILES {
+                        let _ = std::fs::remove_file(dir.join(format!(".{name}.partial")));
+                    }
+                    return Err(e);
+                }
+            };
             writeln!(
                 ctx.out,
                 "Exported {} clients, {} invoices and {} payments to {}",

@@ -33,6 +33,7 @@ pub enum KindArg {
 ///   ar import --dir exported/              # clients, invoices, payments in that order
 ///   ar import invoices big.csv --dry-run   # validate only
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct ImportArgs {
     /// What the file holds
     #[arg(value_enum, required_unless_present = "dir", requires = "file")]

@@ -35,6 +35,7 @@ pub enum BasisArg {
 ///   ar aging --buckets 15,30,60,90,120 --format csv > aging.csv
 ///   ar aging --fail-if-over 90        # exit 3 when anything is over 90 days overdue
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct AgingArgs {
     /// Age the ledger as of this date (YYYY-MM-DD); default today
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -126,6 +127,7 @@ pub fn run_aging(ctx: &mut Context, args: AgingArgs) -> Result<()> {
 ///   ar days-to-pay
 ///   ar days-to-pay --by month --window 730
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct DaysToPayArgs {
     /// Measure as of this date (YYYY-MM-DD); default today
     #[arg(long, value_name = "YYYY-MM-DD")]

@@ -16,10 +16,25 @@ pub fn parse_date(text: &str) -> Result<Date, LedgerError> {
         reason: reason.to_string(),
     };
     let b = input.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
         return Err(bad("write dates as YYYY-MM-DD, like 2026-11-23"));
     }
-    NaiveDate::parse_from_str(input, "%Y-%m-%d").map_err(|_| bad("no such day in the calendar"))
+    let date =
+        NaiveDate::parse_from_str(input, "%Y-%m-%d").map_err(|_| bad("no such day in the calendar"))?;
+    in_range(date)
+}
+
+/// Dates the ledger can hold: up to 9999-12-30 (the store marks "not yet" with
+/// 9999-12-31, and ISO text has four year digits).
+pub fn in_range(date: Date) -> Result<Date, LedgerError> {
+    if date > end_of_time() {
+        return Err(LedgerError::BadDate {
+            input: date.to_string(),
+            reason: "dates must be on or before 9999-12-30".into(),
+        });
+    }
+    Ok(date)
 }
 
 /// Calendar days from `from` to `to` (negative when `to` is earlier).
@@ -27,13 +42,16 @@ pub fn days_between(from: Date, to: Date) -> i64 {
     (to - from).num_days()
 }
 
-/// `date` plus `days` calendar days, or an error when that leaves the calendar.
+/// `date` plus `days` calendar days, or an error when that leaves the dates the
+/// ledger can hold.
 pub fn add_days(date: Date, days: i64) -> Result<Date, LedgerError> {
-    date.checked_add_signed(chrono::Duration::days(days))
+    let sum = date
+        .checked_add_signed(chrono::Duration::days(days))
         .ok_or_else(|| LedgerError::BadDate {
             input: date.to_string(),
             reason: format!("adding {days} days leaves the calendar"),
-        })
+        })?;
+    in_range(sum)
 }
 
 /// A date later than any entry: "as of now, with every entry counted". It sorts before
@@ -53,6 +71,9 @@ mod tests {
         for bad in [
             "2026-02-29",
             "2026-13-01",
+            "+999-01-01",
+            "9999-12-31",
+            "2026-1a-01",
             "2026-1-1",
             "26-01-01",
             "01/02/2026",

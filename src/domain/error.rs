@@ -69,7 +69,7 @@ pub enum LedgerError {
     },
 
     #[error(
-        "invoice `{invoice}` has {allocated} of payments allocated to it and cannot be voided until they are moved"
+        "invoice `{invoice}` has {allocated} of payments allocated to it and cannot be voided: only an invoice nothing has been allocated to can be voided"
     )]
     VoidWithPayments { invoice: String, allocated: String },
 

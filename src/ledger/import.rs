@@ -460,9 +460,44 @@ fn classify(e: anyhow::Error, column_of: impl Fn(&LedgerError) -> &'static str) 
     match e.downcast::<LedgerError>() {
         Ok(le) => RowFailure::Bad {
             column: column_of(&le),
-            reason: le.to_string(),
+            reason: row_reason(&le),
         },
         Err(e) => RowFailure::Fatal(e),
+    }
+}
+
+/// The ledger's refusal, reworded where its advice is for the command line.
+fn row_reason(le: &LedgerError) -> String {
+    match le {
+        LedgerError::DuplicateInvoice(n) => format!(
+            "invoice `{n}` is already in the ledger or earlier in this file: numbers are unique (in any letter case)"
+        ),
+        LedgerError::DuplicateClient(c) => format!(
+            "client `{c}` is already in the ledger or earlier in this file: codes are unique (in any letter case)"
+        ),
+        LedgerError::UnknownClient(c) => {
+            format!("unknown client `{c}`: import it first (clients.csv) or add it with `ar client add`")
+        }
+        LedgerError::InvoiceOfOtherClient {
+            invoice,
+            owner,
+            client,
+        } => format!(
+            "invoice `{invoice}` belongs to client `{owner}`, not `{client}`: fix the client or invoice column, or leave invoice empty"
+        ),
+        LedgerError::CurrencyMismatch {
+            invoice,
+            invoice_currency,
+            payment_currency,
+        } => format!(
+            "invoice `{invoice}` is in {invoice_currency}, the payment in {payment_currency}: fix the currency column or leave it empty"
+        ),
+        LedgerError::PaymentToVoid(n) => {
+            format!(
+                "invoice `{n}` is void and takes no payments: name another invoice or leave invoice empty"
+            )
+        }
+        other => other.to_string(),
     }
 }
 

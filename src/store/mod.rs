@@ -93,8 +93,19 @@ impl Store {
         .map_err(|e| not_ledger(sqlite_reason(&e)))?;
         conn.busy_timeout(Duration::from_secs(5))?;
         let probe = |sql: &str| {
-            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
-                .map_err(|e| not_ledger(sqlite_reason(&e)))
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(|e| match e.sqlite_error_code() {
+                // The file is fine, but SQLite cannot create its -wal/-shm files
+                // beside it: say so rather than doubt the ledger.
+                Some(
+                    rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::PermissionDenied,
+                ) => LedgerError::Invalid(format!(
+                    "cannot open the ledger {shown}: SQLite must be able to write in its directory (for its -wal and -shm files): check the directory's permissions"
+                )),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => busy(&shown),
+                _ => not_ledger(sqlite_reason(&e)),
+            })
         };
         let tables = probe("SELECT count(*) FROM sqlite_schema")?;
         let app_id = probe("PRAGMA application_id")?;
@@ -163,22 +174,30 @@ impl Store {
             ))
             .into());
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&Db { conn: &tx })?;
-        tx.commit()?;
-        Ok(value)
+        let path = self.path.display().to_string();
+        let run = || -> Result<T> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&Db { conn: &tx })?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run().map_err(|e| explain_busy(e, &path))
     }
 
     /// Run `f` on one consistent read snapshot.
     pub fn read<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let value = f(&Db { conn: &tx })?;
-        tx.finish()?;
-        Ok(value)
+        let path = self.path.display().to_string();
+        let run = || -> Result<T> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let value = f(&Db { conn: &tx })?;
+            tx.finish()?;
+            Ok(value)
+        };
+        run().map_err(|e| explain_busy(e, &path))
     }
 }
 
@@ -223,6 +242,28 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
         options.mode(0o600); // customers' financial data: owner only
     }
     options.open(path).map(drop)
+}
+
+fn busy(path: &str) -> LedgerError {
+    LedgerError::Invalid(format!(
+        "the ledger {path} is busy: another program kept it locked for 5 seconds; nothing was written, try again"
+    ))
+}
+
+/// SQLite's "database is locked" after the busy timeout, as a message that says what
+/// happened and what to do.
+fn explain_busy(e: anyhow::Error, path: &str) -> anyhow::Error {
+    let is_busy = e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code)
+            .is_some_and(|code| {
+                matches!(
+                    code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+            })
+    });
+    if is_busy { busy(path).into() } else { e }
 }
 
 fn sqlite_reason(e: &rusqlite::Error) -> String {
