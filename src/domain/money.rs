@@ -211,11 +211,6 @@ impl Money {
         Ok(Money { minor, currency })
     }
 
-    pub fn checked_add(self, other: Money) -> Option<Money> {
-        debug_assert_eq!(self.currency, other.currency);
-        Some(Money::new(self.minor.checked_add(other.minor)?, self.currency))
-    }
-
     /// Plain decimal, no grouping: `1234.50`, `-3.00`, `1200` (JPY). The form used in
     /// JSON and CSV.
     pub fn plain(&self) -> String {

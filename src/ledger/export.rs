@@ -133,14 +133,20 @@ impl<W: Write> JsonSink<W> {
         }
     }
 
+    /// Close the current section (if any) and open `section`.
+    fn open_section(&mut self, section: &'static str) -> Result<()> {
+        if self.section.is_some() {
+            self.out.write_all(b"\n  ]")?;
+        }
+        write!(self.out, ",\n  \"{section}\": [")?;
+        self.section = Some(section);
+        self.first = true;
+        Ok(())
+    }
+
     fn element<T: Serialize>(&mut self, section: &'static str, value: &T) -> Result<()> {
         if self.section != Some(section) {
-            if self.section.is_some() {
-                self.out.write_all(b"\n  ]")?;
-            }
-            write!(self.out, ",\n  \"{section}\": [")?;
-            self.section = Some(section);
-            self.first = true;
+            self.open_section(section)?;
         }
         self.out
             .write_all(if self.first { b"\n    " } else { b",\n    " })?;
@@ -151,17 +157,9 @@ impl<W: Write> JsonSink<W> {
 
     /// Close the document; sections with no rows are written empty.
     pub fn finish(mut self) -> Result<()> {
-        for section in ["clients", "invoices", "payments"] {
-            if self
-                .section
-                .is_none_or(|s| section_rank(s) < section_rank(section))
-            {
-                if self.section.is_some() {
-                    self.out.write_all(b"\n  ]")?;
-                }
-                write!(self.out, ",\n  \"{section}\": [")?;
-                self.section = Some(section);
-                self.first = true;
+        for section in SECTIONS {
+            if self.section.is_none_or(|s| rank(s) < rank(section)) {
+                self.open_section(section)?;
             }
         }
         self.out
@@ -171,12 +169,14 @@ impl<W: Write> JsonSink<W> {
     }
 }
 
-fn section_rank(s: &str) -> u8 {
-    match s {
-        "clients" => 0,
-        "invoices" => 1,
-        _ => 2,
-    }
+/// The document's arrays, in the order they are written.
+const SECTIONS: [&str; 3] = ["clients", "invoices", "payments"];
+
+fn rank(section: &str) -> usize {
+    SECTIONS
+        .iter()
+        .position(|s| *s == section)
+        .unwrap_or(SECTIONS.len())
 }
 
 impl<W: Write> ExportSink for JsonSink<W> {

@@ -128,15 +128,6 @@ impl Db<'_> {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    /// The latest date of any invoice or payment: the natural as-of of an imported ledger.
-    pub fn last_entry_date(&self) -> Result<Option<Date>> {
-        Ok(self.conn.query_row(
-            "SELECT max((SELECT max(issue_date) FROM invoices), (SELECT max(date) FROM payments))",
-            [],
-            |r| r.get(0),
-        )?)
-    }
 }
 
 /// Currency codes repeat on every row; parse each distinct one once.
