@@ -5,6 +5,7 @@ mod archiver;
 mod common;
 mod import_export;
 mod ledger;
+mod messages;
 mod readme;
 mod reports;
 mod storage;
