@@ -334,7 +334,7 @@ fn import_file(
         }
         let line = lines.at(record.position().map_or(at, |p| p.byte()));
         rows += 1;
-        if rows % 65_536 == 0 {
+        if rows.is_multiple_of(65_536) {
             progress(&file, reader.position().byte());
         }
         if record.iter().all(|f| f.trim().is_empty()) {
