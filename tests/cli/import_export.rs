@@ -210,7 +210,7 @@ fn group(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -1097,7 +1097,7 @@ fn an_import_killed_mid_way_leaves_the_ledger_as_it_was() {
         let mut chunk = String::new();
         for _ in 0..500 {
             i += 1;
-            let client = if i % 2 == 0 { "ACME" } else { "BETA" };
+            let client = if i.is_multiple_of(2) { "ACME" } else { "BETA" };
             chunk.push_str(&format!(
                 "K-{i:07},{client},2026-02-{:02},{}.{:02}\n",
                 1 + i % 28,
