@@ -67,11 +67,12 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
         .into()),
         (ExportFormat::Csv, Some(dir)) => {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            let mut sink = CsvDirSink::create(dir)?;
-            let counts = match ledger
-                .export(&mut sink)
-                .and_then(|counts| sink.finish().map(|()| counts))
-            {
+            let written = CsvDirSink::create(dir).and_then(|mut sink| {
+                let counts = ledger.export(&mut sink)?;
+                sink.finish()?;
+                Ok(counts)
+            });
+            let counts = match written {
                 Ok(counts) => counts,
                 Err(e) => {
                     // Leave the previous backup (if any) as it was: drop what was begun.
@@ -130,6 +131,18 @@ impl CsvDirSink {
     fn finish(self) -> Result<()> {
         for mut w in [self.ledger, self.clients, self.invoices, self.payments] {
             w.flush()?;
+        }
+        // Every target must be replaceable before the first is replaced, so a backup
+        // is either the old one or the new one, never a mix.
+        for name in FILES {
+            let target = self.dir.join(name);
+            if target.is_dir() {
+                return Err(LedgerError::Invalid(format!(
+                    "cannot write {}: it is a directory; remove it or export to another --dir",
+                    target.display()
+                ))
+                .into());
+            }
         }
         for name in FILES {
             let partial = self.dir.join(format!(".{name}.partial"));

@@ -599,6 +599,8 @@ fn import_invoice(
                 LedgerError::UnknownCurrency(_) => "currency",
                 LedgerError::UnknownClient(_) => "client",
                 LedgerError::DueBeforeIssue { .. } => "due_date",
+                // Dates were parsed already: what is left is a due date out of range.
+                LedgerError::BadDate { .. } => "issue_date",
                 LedgerError::Invalid(m) if m.contains("description") => "description",
                 _ => "number",
             })

@@ -112,10 +112,15 @@ pub(crate) fn add_invoice(
             })
         }
         Some(due) => due,
-        None => add_days(
-            new.issue_date,
-            i64::from(new.terms.unwrap_or(client.terms).net_days),
-        )?,
+        None => {
+            let net = new.terms.unwrap_or(client.terms).net_days;
+            add_days(new.issue_date, i64::from(net)).map_err(|_| LedgerError::BadDate {
+                input: new.issue_date.to_string(),
+                reason: format!(
+                    "its due date ({net} days later) would fall after 9999-12-30, the last date the ledger holds: give an earlier date"
+                ),
+            })?
+        }
     };
     let number = match new.number {
         Some(n) => {
