@@ -217,9 +217,9 @@ fn balances_by_client(
             b.overdue.minor += item.open;
         }
     })?;
-    for credit in db.credit_items(far, client_id)? {
+    db.credit_items(far, client_id, |credit| {
         entry(&mut map, credit.client_id, credit.currency).unapplied.minor += credit.unapplied;
-    }
+    })?;
     let mut out: BTreeMap<i64, Vec<ClientBalance>> = BTreeMap::new();
     for ((id, _), b) in map {
         out.entry(id).or_default().push(b);

@@ -27,9 +27,7 @@ impl Ledger {
             let clients = db.client_refs()?;
             let mut fold = AgingFold::new(spec, &clients);
             db.open_items(spec.as_of, client_id, spec.by_invoice, |item| fold.add_open(item))?;
-            for credit in db.credit_items(spec.as_of, client_id)? {
-                fold.add_credit(credit);
-            }
+            db.credit_items(spec.as_of, client_id, |credit| fold.add_credit(credit))?;
             Ok(fold.finish())
         })
     }

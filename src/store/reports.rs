@@ -52,7 +52,14 @@ impl Db<'_> {
     }
 
     /// Unapplied credit per client and currency at `as_of`.
-    pub fn credit_items(&self, as_of: Date, client_id: Option<i64>) -> Result<Vec<CreditItem>> {
+    /// Stream the unapplied credit of each payment still holding some at `as_of`
+    /// (the report folds them per client and currency: grouping here would sort).
+    pub fn credit_items(
+        &self,
+        as_of: Date,
+        client_id: Option<i64>,
+        mut f: impl FnMut(CreditItem),
+    ) -> Result<()> {
         let client = if client_id.is_some() {
             "AND p.client_id = ?2"
         } else {
@@ -60,24 +67,25 @@ impl Db<'_> {
         };
         let sql = format!(
             "SELECT p.client_id, p.currency,
-                    SUM(p.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
-                        WHERE a.payment_id = p.id AND a.kind = 'payment' AND a.date <= ?1), 0)) AS credit
+                    p.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
+                        WHERE a.payment_id = p.id AND a.kind = 'payment' AND a.date <= ?1), 0)
              FROM payments p INDEXED BY payments_credit_at
-             WHERE p.applied_on > ?1 AND p.date <= ?1 {client}
-             GROUP BY p.client_id, p.currency HAVING credit > 0"
+             WHERE p.applied_on > ?1 AND p.date <= ?1 {client}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![as_of, client_id])?;
-        let mut out = Vec::new();
         let mut currencies = CurrencyCache::default();
         while let Some(r) = rows.next()? {
-            out.push(CreditItem {
-                client_id: r.get(0)?,
-                currency: currencies.get(r.get_ref(1)?.as_str()?)?,
-                unapplied: r.get(2)?,
-            });
+            let unapplied: i64 = r.get(2)?;
+            if unapplied > 0 {
+                f(CreditItem {
+                    client_id: r.get(0)?,
+                    currency: currencies.get(r.get_ref(1)?.as_str()?)?,
+                    unapplied,
+                });
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Stream invoices whose balance reached zero in `(after, until]`.
@@ -103,14 +111,24 @@ impl Db<'_> {
 
     /// Amount invoiced per currency with issue dates in `(after, until]` (DSO).
     pub fn invoiced_between(&self, after: Date, until: Date) -> Result<Vec<(Currency, i64)>> {
+        // Summed here rather than with GROUP BY, which would sort every row.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT currency, SUM(amount) FROM invoices INDEXED BY invoices_issued
-             WHERE issue_date > ?1 AND issue_date <= ?2 AND voided_on IS NULL GROUP BY currency",
+            "SELECT currency, amount FROM invoices INDEXED BY invoices_issued
+             WHERE issue_date > ?1 AND issue_date <= ?2 AND voided_on IS NULL",
         )?;
-        let rows = stmt.query_map(params![after, until], |r| {
-            Ok((currency_column(&r.get::<_, String>(0)?)?, r.get(1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query(params![after, until])?;
+        let mut currencies = CurrencyCache::default();
+        let mut sums: Vec<(Currency, i64)> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let currency = currencies.get(r.get_ref(0)?.as_str()?)?;
+            let amount: i64 = r.get(1)?;
+            match sums.iter_mut().find(|(c, _)| *c == currency) {
+                Some((_, sum)) => *sum += amount,
+                None => sums.push((currency, amount)),
+            }
+        }
+        sums.sort_by_key(|(c, _)| *c);
+        Ok(sums)
     }
 
     /// Every client, as reports name them, ordered by id.
