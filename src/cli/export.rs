@@ -14,7 +14,6 @@ use crate::ledger::export::{
     CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, client_record, invoice_record,
     payment_record,
 };
-use crate::render::guard;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
@@ -156,14 +155,17 @@ impl CsvDirSink {
 /// Guard every text cell; amounts and dates are written plain and never start with
 /// a formula character. A text that itself begins with `'` gets one more, or import
 /// (which removes the guard's `'`) would turn `'=x` into `=x`.
-fn guarded<const N: usize>(record: [String; N]) -> [String; N] {
-    record.map(|cell| {
-        if cell.starts_with('\'') {
-            format!("'{cell}")
+/// Written field by field: only a guarded cell is copied.
+fn write_guarded<W: Write>(w: &mut csv::Writer<W>, record: &[String]) -> Result<()> {
+    for cell in record {
+        if cell.starts_with(['\'', '=', '+', '-', '@', '\t', '\r']) {
+            w.write_field(format!("'{cell}"))?;
         } else {
-            guard(&cell)
+            w.write_field(cell)?;
         }
-    })
+    }
+    w.write_record(None::<&[u8]>)?;
+    Ok(())
 }
 
 impl ExportSink for CsvDirSink {
@@ -175,14 +177,14 @@ impl ExportSink for CsvDirSink {
     }
 
     fn client(&mut self, c: &Client) -> Result<()> {
-        Ok(self.clients.write_record(guarded(client_record(c)))?)
+        write_guarded(&mut self.clients, &client_record(c))
     }
 
     fn invoice(&mut self, i: &Invoice) -> Result<()> {
-        Ok(self.invoices.write_record(guarded(invoice_record(i)))?)
+        write_guarded(&mut self.invoices, &invoice_record(i))
     }
 
     fn payment(&mut self, p: &Payment) -> Result<()> {
-        Ok(self.payments.write_record(guarded(payment_record(p)))?)
+        write_guarded(&mut self.payments, &payment_record(p))
     }
 }

@@ -44,12 +44,12 @@ impl Db<'_> {
         mut payment: impl FnMut(Payment) -> Result<()>,
     ) -> Result<()> {
         let codes = self.client_codes()?;
+        let ids: Vec<i64> = codes.iter().map(|(id, _)| *id).collect();
         let code = |id: i64| -> rusqlite::Result<String> {
-            let i = codes
-                .binary_search_by_key(&id, |(id, _)| *id)
-                .map_err(|_| rusqlite::Error::QueryReturnedNoRows)?;
+            let i = dense_index(&ids, id).ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             Ok(codes[i].1.clone())
         };
+
         let mut numbers = NumberTable::default();
         let columns = INVOICE_COLUMNS.replace("c.code", "i.client_id");
         let mut stmt = self
@@ -103,8 +103,19 @@ impl NumberTable {
     }
 
     fn get(&self, id: i64) -> Option<&str> {
-        let i = self.ids.binary_search(&id).ok()?;
+        let i = dense_index(&self.ids, id)?;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         self.text.get(start..self.ends[i] as usize)
     }
+}
+
+/// Position of `id` in sorted `ids`: direct when the ids run without gaps (rows are
+/// never deleted, so they nearly always do), else by binary search.
+fn dense_index(ids: &[i64], id: i64) -> Option<usize> {
+    let first = *ids.first()?;
+    let guess = usize::try_from(id - first).ok()?;
+    if ids.get(guess) == Some(&id) {
+        return Some(guess);
+    }
+    ids.binary_search(&id).ok()
 }

@@ -297,7 +297,10 @@ fn currency_column_uncached(code: &str) -> rusqlite::Result<Currency> {
 /// A stored `YYYY-MM-DD` date, parsed without chrono's general formatter: report
 /// queries read two dates a row over hundreds of thousands of rows.
 pub(crate) fn date_column(value: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<Date> {
-    let text = value.as_str()?;
+    stored_date(value.as_str()?)
+}
+
+fn stored_date(text: &str) -> rusqlite::Result<Date> {
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         b.get(r)?.iter().try_fold(0u32, |acc, &c| {
@@ -320,9 +323,7 @@ pub(crate) fn date_or_not_yet(text: &str) -> rusqlite::Result<Option<Date>> {
     if text == NOT_YET {
         return Ok(None);
     }
-    crate::domain::parse_date(text)
-        .map(Some)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    stored_date(text).map(Some)
 }
 
 #[cfg(test)]
