@@ -40,6 +40,12 @@ impl Context {
         })
     }
 
+    /// A date option as typed, or today. Dates are data, not syntax: a bad one is a
+    /// one-line refusal (exit 1), checked before the ledger is opened (or created).
+    pub fn date_or_today(&self, text: Option<&str>) -> Result<Date> {
+        Ok(text.map(parse_date).transpose()?.unwrap_or(self.today))
+    }
+
     pub fn open_ledger(&self) -> Result<Ledger> {
         Ledger::open(&self.db_path)
     }

@@ -11,8 +11,8 @@ use super::Context;
 use crate::domain::LedgerError;
 use crate::domain::entities::{Client, Invoice, Payment};
 use crate::ledger::export::{
-    CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, client_record, invoice_record,
-    payment_record,
+    CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, SETTINGS_HEADER, client_record,
+    invoice_record, payment_record,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -120,7 +120,7 @@ impl CsvDirSink {
         };
         Ok(CsvDirSink {
             dir: dir.to_path_buf(),
-            ledger: open(FILES[0], &["key", "value"])?,
+            ledger: open(FILES[0], &SETTINGS_HEADER)?,
             clients: open(FILES[1], &CLIENT_HEADER)?,
             invoices: open(FILES[2], &INVOICE_HEADER)?,
             payments: open(FILES[3], &PAYMENT_HEADER)?,

@@ -99,14 +99,7 @@ pub fn run(ctx: &mut Context, cmd: InvoiceCommand) -> Result<()> {
 }
 
 pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
-    // Dates are data, not syntax: a bad one is a one-line refusal (exit 1), checked
-    // before the ledger is opened (or created).
-    let issue_date = args
-        .date
-        .as_deref()
-        .map(parse_date)
-        .transpose()?
-        .unwrap_or(ctx.today);
+    let issue_date = ctx.date_or_today(args.date.as_deref())?;
     let due_date = args.due.as_deref().map(parse_date).transpose()?;
     let mut ledger = ctx.open_ledger()?;
     let inv = ledger.add_invoice(NewInvoice {
@@ -181,12 +174,7 @@ fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
 }
 
 fn run_invoice_void(ctx: &mut Context, args: InvoiceVoidArgs) -> Result<()> {
-    let on = args
-        .date
-        .as_deref()
-        .map(parse_date)
-        .transpose()?
-        .unwrap_or(ctx.today);
+    let on = ctx.date_or_today(args.date.as_deref())?;
     let inv = ctx
         .open_ledger()?
         .void_invoice(&args.number, on, args.reason.as_deref())?;

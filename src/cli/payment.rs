@@ -7,7 +7,6 @@ use clap::{Args, Subcommand};
 
 use super::Context;
 use crate::domain::entities::AllocationKind;
-use crate::domain::parse_date;
 use crate::ledger::NewPayment;
 use crate::render::{self, Format, payments_sheet};
 
@@ -67,13 +66,7 @@ pub fn run(ctx: &mut Context, cmd: PaymentCommand) -> Result<()> {
 }
 
 pub fn run_pay(ctx: &mut Context, args: PayArgs) -> Result<()> {
-    // A bad date is bad data: one-line refusal (exit 1) before the ledger is opened.
-    let date = args
-        .date
-        .as_deref()
-        .map(parse_date)
-        .transpose()?
-        .unwrap_or(ctx.today);
+    let date = ctx.date_or_today(args.date.as_deref())?;
     let mut ledger = ctx.open_ledger()?;
     let receipt = ledger.record_payment(NewPayment {
         client: args.client,

@@ -6,7 +6,6 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::{Context, ThresholdExceeded};
-use crate::domain::{Date, parse_date};
 use crate::engine::spec::{AgingSpec, Basis, Buckets, DaysToPayBy, DaysToPaySpec};
 use crate::render::{self, Format, aging_sheet, days_to_pay_sheet, dso_sheet};
 
@@ -85,7 +84,7 @@ impl AgingArgs {
 
 pub fn run_aging(ctx: &mut Context, args: AgingArgs) -> Result<()> {
     let spec = AgingSpec {
-        as_of: as_of_or_today(args.as_of.as_deref(), ctx)?,
+        as_of: ctx.date_or_today(args.as_of.as_deref())?,
         basis: match args.basis {
             BasisArg::Due => Basis::Due,
             BasisArg::Issue => Basis::Issue,
@@ -167,7 +166,7 @@ impl DaysToPayArgs {
 pub fn run_days_to_pay(ctx: &mut Context, args: DaysToPayArgs) -> Result<()> {
     let mut ledger = ctx.open_ledger()?;
     let spec = DaysToPaySpec {
-        as_of: as_of_or_today(args.as_of.as_deref(), ctx)?,
+        as_of: ctx.date_or_today(args.as_of.as_deref())?,
         window_days: args.window,
         dso_days: args.dso_days,
         term_days: ledger.settings().terms.net_days,
@@ -199,9 +198,4 @@ pub fn run_days_to_pay(ctx: &mut Context, args: DaysToPayArgs) -> Result<()> {
             days_to_pay_sheet(&report)
         }),
     }
-}
-
-/// `--as-of`, refused in one line like every other bad date; default today.
-fn as_of_or_today(text: Option<&str>, ctx: &Context) -> Result<Date> {
-    Ok(text.map(parse_date).transpose()?.unwrap_or(ctx.today))
 }

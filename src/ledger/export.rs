@@ -54,6 +54,7 @@ impl Ledger {
     }
 }
 
+pub const SETTINGS_HEADER: [&str; 2] = ["key", "value"];
 pub const CLIENT_HEADER: [&str; 6] = ["code", "name", "email", "terms_days", "credit_limit", "discount"];
 pub const INVOICE_HEADER: [&str; 11] = [
     "number",

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use super::export::{CLIENT_HEADER, INVOICE_HEADER, PAYMENT_HEADER, SETTINGS_HEADER};
 use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment};
 use crate::domain::{LedgerError, Terms, parse_date};
 use crate::store::BulkLoad;
@@ -41,30 +42,14 @@ impl ImportKind {
         }
     }
 
-    /// (required columns, optional columns) by header name.
+    /// (required columns, every column read) by header name. The full layouts are
+    /// export's headers: what `ar export` writes is exactly what import reads.
     fn columns(&self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {
-            ImportKind::Settings => (&["key", "value"], &[]),
-            ImportKind::Clients => (
-                &["code", "name"],
-                &["email", "terms_days", "credit_limit", "discount"],
-            ),
-            ImportKind::Invoices => (
-                &["number", "client", "issue_date", "amount"],
-                &[
-                    "due_date",
-                    "currency",
-                    "description",
-                    "terms_days",
-                    "discount",
-                    "voided_on",
-                    "void_reason",
-                ],
-            ),
-            ImportKind::Payments => (
-                &["client", "date", "amount"],
-                &["invoice", "reference", "currency"],
-            ),
+            ImportKind::Settings => (&["key", "value"], &SETTINGS_HEADER),
+            ImportKind::Clients => (&["code", "name"], &CLIENT_HEADER),
+            ImportKind::Invoices => (&["number", "client", "issue_date", "amount"], &INVOICE_HEADER),
+            ImportKind::Payments => (&["client", "date", "amount"], &PAYMENT_HEADER),
         }
     }
 }
@@ -273,7 +258,7 @@ fn import_file(
         .flexible(true)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(counter);
-    let (required, optional) = source.kind.columns();
+    let (required, all) = source.kind.columns();
     let header = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -288,7 +273,7 @@ fn import_file(
     };
     let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     let mut index = Vec::new();
-    for &col in required.iter().chain(optional) {
+    for &col in all {
         if let Some(i) = names.iter().position(|n| n == col) {
             index.push((col, i));
         }
