@@ -197,7 +197,6 @@ impl Ledger {
                 )?;
             }
             summary.for_clients = clients_seen.len() as u64;
-            summary.elapsed = started.elapsed();
             if errors.total > 0 {
                 return Err(ImportErrors {
                     errors: errors.errors,
@@ -210,13 +209,17 @@ impl Ledger {
             }
             Ok(summary)
         });
-        match result {
+        // Timed to the end of the transaction: the replay, index rebuilds and commit
+        // that follow the last row are part of the import.
+        let mut summary = match result {
             Err(e) if e.is::<DryRunDone>() => match e.downcast::<DryRunDone>() {
-                Ok(DryRunDone(summary)) => Ok(summary),
-                Err(e) => Err(e),
+                Ok(DryRunDone(summary)) => summary,
+                Err(e) => return Err(e),
             },
-            other => other,
-        }
+            other => other?,
+        };
+        summary.elapsed = started.elapsed();
+        Ok(summary)
     }
 }
 
