@@ -9,12 +9,11 @@ use serde::{Serialize, Serializer};
 
 use super::error::LedgerError;
 
-/// An ISO 4217 currency the ledger knows, with its number of minor-unit digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Currency {
-    code: &'static str,
-    digits: u8,
-}
+/// An ISO 4217 currency the ledger knows, with its number of minor-unit digits: an
+/// index into [`CURRENCIES`], one byte (a million-row bulk load holds one per row).
+/// The table is in code order, so currencies order by code.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency(u8);
 
 /// ISO 4217 codes with their minor-unit digits. Codes not listed are refused rather
 /// than guessed: a wrong digit count would scale every amount by ten.
@@ -86,34 +85,40 @@ impl Currency {
         let text = text.trim();
         CURRENCIES
             .iter()
-            .find(|(code, _)| code.eq_ignore_ascii_case(text))
-            .map(|&(code, digits)| Currency { code, digits })
+            .position(|(code, _)| code.eq_ignore_ascii_case(text))
+            .map(|i| Currency(i as u8))
             .ok_or_else(|| LedgerError::UnknownCurrency(text.trim().to_string()))
     }
 
     pub fn code(&self) -> &'static str {
-        self.code
+        CURRENCIES[usize::from(self.0)].0
     }
 
     /// Number of digits after the decimal point (USD 2, JPY 0, KWD 3).
     pub fn digits(&self) -> u8 {
-        self.digits
+        CURRENCIES[usize::from(self.0)].1
     }
 
     fn scale(&self) -> i64 {
-        10i64.pow(u32::from(self.digits))
+        10i64.pow(u32::from(self.digits()))
     }
 }
 
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code)
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
     }
 }
 
 impl Serialize for Currency {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.code)
+        s.serialize_str(self.code())
     }
 }
 
@@ -182,11 +187,11 @@ impl Money {
                 "write digits with an optional decimal point and thousands commas, like 1,234.56",
             ));
         }
-        let digits = usize::from(currency.digits);
+        let digits = usize::from(currency.digits());
         if frac.len() > digits {
             return Err(bad(&format!(
                 "{} allows {} decimal place{}",
-                currency.code,
+                currency.code(),
                 digits,
                 if digits == 1 { "" } else { "s" }
             )));
@@ -194,8 +199,8 @@ impl Money {
         let overflow = || {
             bad(&format!(
                 "the amount is too large: at most {} {}",
-                format_minor(MAX_MINOR, currency.digits, true),
-                currency.code
+                format_minor(MAX_MINOR, currency.digits(), true),
+                currency.code()
             ))
         };
         let whole: i64 = whole_digits.parse().map_err(|_| overflow())?;
@@ -214,18 +219,18 @@ impl Money {
     /// Plain decimal, no grouping: `1234.50`, `-3.00`, `1200` (JPY). The form used in
     /// JSON and CSV.
     pub fn plain(&self) -> String {
-        format_minor(self.minor, self.currency.digits, false)
+        format_minor(self.minor, self.currency.digits(), false)
     }
 
     /// Decimal with thousands separators: `1,234.50`. The form used in tables.
     pub fn grouped(&self) -> String {
-        format_minor(self.minor, self.currency.digits, true)
+        format_minor(self.minor, self.currency.digits(), true)
     }
 }
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.grouped(), self.currency.code)
+        write!(f, "{} {}", self.grouped(), self.currency.code())
     }
 }
 
@@ -294,6 +299,14 @@ mod tests {
 
     fn usd() -> Currency {
         Currency::parse("USD").unwrap()
+    }
+
+    #[test]
+    fn currencies_order_by_code() {
+        assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(CURRENCIES.len() <= usize::from(u8::MAX));
+        assert!(Currency::parse("EUR").unwrap() < usd());
+        assert_eq!((usd().code(), usd().digits()), ("USD", 2));
     }
 
     #[test]
