@@ -26,7 +26,7 @@ CREATE TABLE clients (
 
 CREATE TABLE invoices (
     id            INTEGER PRIMARY KEY,                 -- entry order
-    number        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    number        TEXT NOT NULL COLLATE NOCASE,       -- unique: invoices_number
     client_id     INTEGER NOT NULL REFERENCES clients(id),
     currency      TEXT NOT NULL,
     issue_date    TEXT NOT NULL,
@@ -68,18 +68,24 @@ CREATE TABLE allocations (
     amount        INTEGER NOT NULL CHECK (amount > 0)
 ) STRICT;
 
+-- A named index, not a UNIQUE column constraint, so that a bulk load into an
+-- empty table can drop it and build it once by sorting.
+CREATE UNIQUE INDEX invoices_number ON invoices (number);
 -- Aging as of D reads only invoices still open at D: closed_on > D, issued <= D.
 -- Covering, so the report never visits the table for the closed majority.
 CREATE INDEX invoices_open_at ON invoices (closed_on, issue_date, client_id, currency, due_date, amount)
     WHERE voided_on IS NULL;
--- Replay of one client from a date reads its invoices still open then.
-CREATE INDEX invoices_client_closed ON invoices (client_id, closed_on);
+-- Replay of one client from a date reads its invoices (and keeps those still open
+-- then). No derived column in the key: the replay never has to move an entry.
+CREATE INDEX invoices_client ON invoices (client_id);
 -- DSO: invoiced amount by issue date.
 CREATE INDEX invoices_issued ON invoices (issue_date, currency, amount) WHERE voided_on IS NULL;
 
 CREATE INDEX payments_client_date ON payments (client_id, date);
--- Unapplied credit as of D reads only payments not fully applied by D.
-CREATE INDEX payments_credit_at ON payments (applied_on, date, client_id, currency, amount);
+-- Unapplied credit as of D reads only payments not fully applied by D. A payment
+-- applied in full on its own date is never credit: most are, and stay out.
+CREATE INDEX payments_credit_at ON payments (applied_on, date, client_id, currency, amount)
+    WHERE applied_on > date;
 
 CREATE INDEX allocations_invoice ON allocations (invoice_id, date, kind, amount);
 -- Credit as of D sums a payment's own allocations by kind and date.

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::{Result, bail};
 
+use super::bulk::{InvoiceDirectory, NumberIndex, replay_ledger};
 use super::clients::add_client;
 use super::invoices::add_invoice;
 use super::payments::record_payment;
@@ -15,13 +16,7 @@ use super::{
 };
 use crate::domain::entities::Client;
 use crate::domain::{Currency, Date, LedgerError, Terms};
-use crate::engine::replay::{ReplayOutcome, replay};
 use crate::store::{BulkLoad, Db, DroppedIndexes};
-
-/// In bulk mode, replay outcomes are written once this many invoice states have
-/// accumulated: sorted by row id, writes sweep the file in order instead of
-/// jumping around it, and memory stays bounded (~50 MB).
-const BULK_CHUNK: usize = 400_000;
 
 pub struct Batch<'a, 'c> {
     db: &'a Db<'c>,
@@ -33,28 +28,52 @@ pub struct Batch<'a, 'c> {
     /// Clients with any payment (loaded on first use, kept up to date): only their
     /// new invoices can be reached by an existing payment.
     paying_clients: Option<HashSet<i64>>,
-    /// Report indexes dropped for a bulk load, rebuilt by `finish`.
-    dropped: Option<DroppedIndexes>,
+    /// Set in bulk mode (see [`Batch::enter_bulk_mode`]).
+    bulk: Option<Bulk>,
+}
+
+/// A bulk load: indexes down, look-ups in memory, one whole-ledger replay at the end.
+struct Bulk {
+    /// Rebuilt by `finish`.
+    dropped: DroppedIndexes,
+    /// Numbers of the invoices loaded, while the unique index that would refuse a
+    /// repeated one is down (a load into an empty table).
+    numbers: Option<NumberIndex>,
+    /// Where payment rows find the invoice they name; loaded at the first one, and
+    /// dropped when an invoice is added after it.
+    directory: Option<InvoiceDirectory>,
+    /// Whether the load can have moved any allocation.
+    replay: bool,
 }
 
 impl Ledger {
     /// Run `f` as one transaction: all of it is written, or (on any error) none of it.
     pub fn batch<T>(&mut self, f: impl FnOnce(&mut Batch) -> Result<T>) -> Result<T> {
+        self.batch_with(false, f)
+    }
+
+    /// [`Ledger::batch`], with `bulk` for a load of many rows (see `Store::write_bulk`).
+    pub fn batch_with<T>(&mut self, bulk: bool, f: impl FnOnce(&mut Batch) -> Result<T>) -> Result<T> {
         let settings = self.settings;
-        let (value, settings) = self.store.write(|db| {
+        let run = |db: &Db| {
             let mut batch = Batch {
                 db,
                 settings,
                 replay_from: HashMap::new(),
                 clients: HashMap::new(),
                 paying_clients: None,
-                dropped: None,
+                bulk: None,
             };
             let value = f(&mut batch)?;
             let settings = batch.settings;
             batch.finish()?;
             Ok((value, settings))
-        })?;
+        };
+        let (value, settings) = if bulk {
+            self.store.write_bulk(run)?
+        } else {
+            self.store.write(run)?
+        };
         self.settings = settings;
         Ok(value)
     }
@@ -67,12 +86,14 @@ impl Batch<'_, '_> {
 
     pub fn add_client(&mut self, new: NewClient) -> Result<Client> {
         let client = add_client(self.db, self.settings.currency, self.settings.terms, new)?;
-        self.clients.insert(client.code.to_uppercase(), client.clone());
+        self.clients
+            .insert(client.code.to_ascii_uppercase(), client.clone());
         Ok(client)
     }
 
     fn client(&mut self, code: &str) -> Result<Client> {
-        let key = code.trim().to_uppercase();
+        // Codes compare as the store's NOCASE does: ASCII letters only.
+        let key = code.trim().to_ascii_uppercase();
         if let Some(c) = self.clients.get(&key) {
             return Ok(c.clone());
         }
@@ -90,16 +111,38 @@ impl Batch<'_, '_> {
             .paying_clients
             .as_ref()
             .is_some_and(|set| set.contains(&client.id));
-        let added = add_invoice(self.db, &client, self.settings.currency, new, may_have_payments)?;
-        if let Some(from) = added.replay_from {
-            self.mark(added.client_id, from);
+        let Some(bulk) = &mut self.bulk else {
+            let added = add_invoice(self.db, &client, self.settings.currency, new, may_have_payments)?;
+            if let Some(from) = added.replay_from {
+                self.mark(added.client_id, from);
+            }
+            return Ok(added.id);
+        };
+        if let (Some(numbers), Some(number)) = (&mut bulk.numbers, &new.number)
+            && numbers.insert(number.trim()).is_err()
+        {
+            bail!(LedgerError::DuplicateInvoice(number.trim().to_string()));
         }
+        // The whole-ledger replay at the end settles whatever a payment can reach.
+        let added = add_invoice(self.db, &client, self.settings.currency, new, false)?;
+        bulk.replay |= may_have_payments;
+        bulk.directory = None;
         Ok(added.id)
     }
 
     pub fn record_payment(&mut self, new: NewPayment) -> Result<i64> {
         let client = self.client(&new.client)?;
-        let (id, client_id, date) = record_payment(self.db, &client, self.settings.currency, new)?;
+        let directory = match &mut self.bulk {
+            Some(bulk) => {
+                bulk.replay = true;
+                if bulk.directory.is_none() {
+                    bulk.directory = Some(InvoiceDirectory::load(self.db)?);
+                }
+                bulk.directory.as_ref()
+            }
+            None => None,
+        };
+        let (id, client_id, date) = record_payment(self.db, &client, self.settings.currency, new, directory)?;
         self.mark(client_id, date);
         if let Some(set) = &mut self.paying_clients {
             set.insert(client_id);
@@ -155,11 +198,18 @@ impl Batch<'_, '_> {
         Ok(())
     }
 
-    /// Load many rows fast: report indexes are dropped now and rebuilt at the end of
-    /// the batch (same transaction, so a failed load leaves them as they were).
+    /// Load many rows fast: secondary indexes are dropped now and rebuilt at the end
+    /// of the batch (same transaction, so a failed load leaves them as they were),
+    /// and the allocations are replayed for the whole ledger at once.
     pub fn enter_bulk_mode(&mut self, load: BulkLoad) -> Result<()> {
-        if self.dropped.is_none() {
-            self.dropped = Some(self.db.drop_report_indexes(load)?);
+        if self.bulk.is_none() {
+            let dropped = self.db.drop_secondary_indexes(load)?;
+            self.bulk = Some(Bulk {
+                numbers: dropped.without_invoice_numbers().then(NumberIndex::default),
+                dropped,
+                directory: None,
+                replay: false,
+            });
         }
         Ok(())
     }
@@ -181,51 +231,22 @@ impl Batch<'_, '_> {
     }
 
     fn finish(self) -> Result<()> {
-        let mut clients: Vec<(i64, Date)> = self.replay_from.into_iter().collect();
-        clients.sort_unstable();
-        match self.dropped {
+        match self.bulk {
             None => {
+                let mut clients: Vec<(i64, Date)> = self.replay_from.into_iter().collect();
+                clients.sort_unstable();
                 for (client_id, from) in clients {
                     replay_client(self.db, client_id, from)?;
                 }
             }
-            Some(mut dropped) => {
-                self.db.restore_for_replay(&mut dropped)?;
-                bulk_replay(self.db, &clients)?;
-                self.db.restore_indexes(dropped)?;
+            Some(bulk) => {
+                drop(bulk.numbers);
+                if bulk.replay {
+                    replay_ledger(self.db, bulk.directory)?;
+                }
+                self.db.restore_indexes(bulk.dropped)?;
             }
         }
         Ok(())
     }
-}
-
-/// The replay of many clients, computed client by client but written in row-id order
-/// a chunk at a time (clients are independent, so the order of writes is free).
-fn bulk_replay(db: &Db, clients: &[(i64, Date)]) -> Result<()> {
-    let mut pending = ReplayOutcome::default();
-    for &(client_id, from) in clients {
-        db.clear_allocations_from(client_id, from)?;
-        let outcome = replay(
-            db.replay_invoices(client_id, from)?,
-            db.replay_payments(client_id, from)?,
-        );
-        pending.allocations.extend(outcome.allocations);
-        pending.invoices.extend(outcome.invoices);
-        pending.payments.extend(outcome.payments);
-        if pending.invoices.len() + pending.payments.len() >= BULK_CHUNK {
-            write_sorted(db, &mut pending)?;
-        }
-    }
-    write_sorted(db, &mut pending)
-}
-
-fn write_sorted(db: &Db, pending: &mut ReplayOutcome) -> Result<()> {
-    pending
-        .allocations
-        .sort_unstable_by_key(|a| (a.invoice_id, a.date, a.payment_id));
-    pending.invoices.sort_unstable_by_key(|i| i.id);
-    pending.payments.sort_unstable_by_key(|p| p.id);
-    db.save_replay(pending)?;
-    *pending = ReplayOutcome::default();
-    Ok(())
 }

@@ -173,7 +173,7 @@ impl Ledger {
         } else {
             BulkLoad::Invoices
         };
-        let result = self.batch(|batch| {
+        let result = self.batch_with(bulk && !dry_run, |batch| {
             if bulk && !dry_run {
                 batch.enter_bulk_mode(load)?;
             }

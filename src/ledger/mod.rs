@@ -5,6 +5,7 @@
 //! Holds no SQL (that is `store`) and prints nothing (that is `render`).
 
 mod batch;
+mod bulk;
 mod clients;
 pub mod export;
 pub mod import;

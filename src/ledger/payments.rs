@@ -3,6 +3,7 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use super::bulk::InvoiceDirectory;
 use super::{Ledger, clean_text, replay_client, resolve_client};
 use crate::domain::entities::{AllocationLine, Client, Payment};
 use crate::domain::{Currency, Date, LedgerError, Money};
@@ -33,7 +34,7 @@ impl Ledger {
         let default_currency = self.settings.currency;
         self.store.write(|db| {
             let client = resolve_client(db, &new.client, default_currency)?;
-            let (id, client_id, date) = record_payment(db, &client, default_currency, new)?;
+            let (id, client_id, date) = record_payment(db, &client, default_currency, new, None)?;
             replay_client(db, client_id, date)?;
             let payment = db.payment(id)?;
             Ok(PaymentReceipt {
@@ -56,12 +57,14 @@ impl Ledger {
 }
 
 /// Validate and insert one payment (spec rule 1's refusals); the caller replays.
-/// Returns the payment id, its client id and date.
+/// The invoice it names is looked up in `directory` when given (a bulk load), else
+/// in the ledger. Returns the payment id, its client id and date.
 pub(crate) fn record_payment(
     db: &Db,
     client: &Client,
     default_currency: Currency,
     new: NewPayment,
+    directory: Option<&InvoiceDirectory>,
 ) -> Result<(i64, i64, Date)> {
     let given_currency = match new.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => Some(Currency::parse(code)?),
@@ -69,9 +72,11 @@ pub(crate) fn record_payment(
     };
     let invoice = match new.invoice.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(number) => {
-            let invoice = db
-                .invoice_ref(number)?
-                .ok_or_else(|| LedgerError::UnknownInvoice(number.into()))?;
+            let invoice = match directory {
+                Some(d) => d.get(number),
+                None => db.invoice_ref(number)?,
+            }
+            .ok_or_else(|| LedgerError::UnknownInvoice(number.into()))?;
             if invoice.client_id != client.id {
                 bail!(LedgerError::InvoiceOfOtherClient {
                     invoice: invoice.number,

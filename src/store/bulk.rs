@@ -1,42 +1,99 @@
-//! Bulk-load mode: a large import drops the indexes only reports read, and rebuilds
-//! them at the end inside the same transaction. Building an index by sorting a
-//! million rows once is several times faster than updating it a million times.
+//! Bulk-load mode: a large import drops the secondary indexes and rebuilds them once
+//! at the end inside the same transaction (building an index by sorting a million
+//! rows once is several times faster than updating it a million times), and the
+//! replay that follows reads whole tables front to back instead of a client at a time.
 
 use anyhow::Result;
+use rusqlite::params;
 
-use super::Db;
+use super::{DateText, Db, currency_column, date_column, date_or_not_yet};
+use crate::domain::{Currency, Date};
+use crate::engine::replay::{Allocation, InvoiceState, PaymentState};
 
-/// Indexes no write path reads: reports only. Lookups the import itself needs
-/// (numbers, codes, a client's open invoices and payments) keep theirs. Which are
-/// dropped depends on what is loaded: an index the load does not change is kept.
+/// What a bulk load writes, which decides the indexes it drops.
 pub enum BulkLoad {
-    /// Invoices (and perhaps payments): every report index changes.
+    /// Invoices (and perhaps payments): every secondary index changes.
     Invoices,
-    /// Payments only: the replay moves invoices' closing dates and payments' credit.
+    /// Payments only: invoices' numbers and issue dates stay as they are.
     Payments,
 }
 
 impl BulkLoad {
     fn indexes(&self) -> &'static [&'static str] {
         match self {
-            BulkLoad::Invoices => &["invoices_open_at", "invoices_issued", "payments_credit_at"],
-            // payments_client_date serves the replay only, which runs after the rows
-            // are in: it is rebuilt first (`restore_for_replay`).
-            BulkLoad::Payments => &["invoices_open_at", "payments_credit_at", "payments_client_date"],
+            BulkLoad::Invoices => &[
+                "invoices_open_at",
+                "invoices_client",
+                "invoices_issued",
+                "payments_client_date",
+                "payments_credit_at",
+                "allocations_invoice",
+                "allocations_payment",
+            ],
+            // The replay moves invoices' closing dates, payments' credit and every
+            // allocation; invoices' clients, numbers and issue dates stay.
+            BulkLoad::Payments => &[
+                "invoices_open_at",
+                "payments_client_date",
+                "payments_credit_at",
+                "allocations_invoice",
+                "allocations_payment",
+            ],
         }
     }
 }
 
-/// Indexes the replay reads: restored before it runs.
-const REPLAY_INDEXES: &[&str] = &["payments_client_date"];
-
 /// The DDL of the dropped indexes, as the schema itself had it.
-pub struct DroppedIndexes(Vec<(String, String)>);
+pub struct DroppedIndexes(Vec<String>);
+
+impl DroppedIndexes {
+    /// Whether the unique index on invoice numbers is down: the load then checks
+    /// numbers itself, and nothing may look an invoice up by number in SQL.
+    pub fn without_invoice_numbers(&self) -> bool {
+        self.0.iter().any(|sql| sql.contains("invoices_number"))
+    }
+}
+
+/// An invoice as the whole-ledger replay reads it: compact, since a million are held.
+pub struct StoredInvoice {
+    pub id: i64,
+    pub client_id: i64,
+    pub amount: i64,
+    pub settled: i64,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub closed_on: Option<Date>,
+    pub discount_bp: u32,
+    pub discount_days: u32,
+    pub currency: Currency,
+    pub void: bool,
+}
+
+/// A payment as the whole-ledger replay reads it.
+pub struct StoredPayment {
+    pub id: i64,
+    pub client_id: i64,
+    pub amount: i64,
+    pub unapplied: i64,
+    /// (Row ids start at 1: the niche keeps a million of these 8 bytes smaller.)
+    pub invoice_id: Option<std::num::NonZeroI64>,
+    pub date: Date,
+    pub applied_on: Option<Date>,
+    pub currency: Currency,
+}
 
 impl Db<'_> {
-    pub fn drop_report_indexes(&self, load: BulkLoad) -> Result<DroppedIndexes> {
+    /// Drop the indexes `load` changes. The unique index on invoice numbers goes too
+    /// when the invoices table is empty (a first load): it is then rebuilt by one sort,
+    /// and a duplicate number fails that rebuild if the caller's own check missed it.
+    pub fn drop_secondary_indexes(&self, load: BulkLoad) -> Result<DroppedIndexes> {
+        let mut names: Vec<&str> = load.indexes().to_vec();
+        let no_invoices = !self.conn.prepare("SELECT 1 FROM invoices LIMIT 1")?.exists([])?;
+        if matches!(load, BulkLoad::Invoices) && no_invoices {
+            names.push("invoices_number");
+        }
         let mut ddl = Vec::new();
-        for name in load.indexes() {
+        for name in names {
             let sql: Option<String> = self
                 .conn
                 .query_row(
@@ -47,35 +104,131 @@ impl Db<'_> {
                 .ok();
             if let Some(sql) = sql {
                 self.conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
-                ddl.push((name.to_string(), sql));
+                ddl.push(sql);
             }
         }
-        // A larger page cache while the ledger is rewritten wholesale, and both cores
-        // for the sorts that rebuild the indexes.
-        self.conn.pragma_update(None, "cache_size", -96_000)?;
-        self.conn.pragma_update(None, "threads", 2)?;
+        // Rows are appended and then swept in order, so a small page cache does: the
+        // memory goes to the load's own tables (see ledger::bulk).
+        self.conn.pragma_update(None, "cache_size", -8_000)?;
         Ok(DroppedIndexes(ddl))
     }
 
-    /// Rebuild the dropped indexes the replay needs; the rest stay dropped.
-    pub fn restore_for_replay(&self, dropped: &mut DroppedIndexes) -> Result<()> {
-        let (now, later): (Vec<_>, Vec<_>) = dropped
-            .0
-            .drain(..)
-            .partition(|(name, _)| REPLAY_INDEXES.contains(&name.as_str()));
-        for (_, sql) in now {
+    pub fn restore_indexes(&self, dropped: DroppedIndexes) -> Result<()> {
+        // Both cores, and the usual cache, for the sorts that rebuild the indexes.
+        self.conn.pragma_update(None, "threads", 2)?;
+        self.conn.pragma_update(None, "cache_size", super::CACHE_SIZE)?;
+        for sql in dropped.0 {
             self.conn.execute_batch(&sql)?;
         }
-        dropped.0 = later;
+        self.conn.pragma_update(None, "threads", 0)?;
         Ok(())
     }
 
-    pub fn restore_indexes(&self, dropped: DroppedIndexes) -> Result<()> {
-        for (_, sql) in dropped.0 {
-            self.conn.execute_batch(&sql)?;
+    /// How many invoices the ledger holds (to size what a scan fills).
+    pub fn invoice_count(&self) -> Result<usize> {
+        self.count("invoices")
+    }
+
+    /// How many payments the ledger holds (to size what a scan fills).
+    pub fn payment_count(&self) -> Result<usize> {
+        self.count("payments")
+    }
+
+    fn count(&self, table: &str) -> Result<usize> {
+        let n: i64 = self
+            .conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// Every invoice in entry order, its number handed over separately (borrowed).
+    pub fn scan_invoices(&self, mut f: impl FnMut(StoredInvoice, &str)) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, client_id, amount, settled, issue_date, due_date, closed_on, discount_bp, discount_days,
+                    currency, voided_on IS NOT NULL, number FROM invoices ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(
+                StoredInvoice {
+                    id: r.get(0)?,
+                    client_id: r.get(1)?,
+                    amount: r.get(2)?,
+                    settled: r.get(3)?,
+                    issue_date: date_column(r.get_ref(4)?)?,
+                    due_date: date_column(r.get_ref(5)?)?,
+                    closed_on: date_or_not_yet(r.get_ref(6)?.as_str()?)?,
+                    discount_bp: r.get(7)?,
+                    discount_days: r.get(8)?,
+                    currency: currency_column(r.get_ref(9)?.as_str()?)?,
+                    void: r.get(10)?,
+                },
+                r.get_ref(11)?.as_str()?,
+            );
         }
-        self.conn.pragma_update(None, "cache_size", -32_000)?;
-        self.conn.pragma_update(None, "threads", 0)?;
+        Ok(())
+    }
+
+    /// Every payment in entry order.
+    pub fn scan_payments(&self, mut f: impl FnMut(StoredPayment)) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, client_id, amount, unapplied, invoice_id, date, applied_on, currency FROM payments ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(StoredPayment {
+                id: r.get(0)?,
+                client_id: r.get(1)?,
+                amount: r.get(2)?,
+                unapplied: r.get(3)?,
+                invoice_id: r.get::<_, Option<i64>>(4)?.and_then(std::num::NonZeroI64::new),
+                date: date_column(r.get_ref(5)?)?,
+                applied_on: date_or_not_yet(r.get_ref(6)?.as_str()?)?,
+                currency: currency_column(r.get_ref(7)?.as_str()?)?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Forget every allocation: a whole-ledger replay writes them all again.
+    pub fn clear_all_allocations(&self) -> Result<()> {
+        self.conn.execute_batch("DELETE FROM allocations")?;
+        Ok(())
+    }
+
+    pub fn insert_allocations(&self, allocations: &[Allocation]) -> Result<()> {
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO allocations (invoice_id, payment_id, kind, date, amount) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for a in allocations {
+            insert.execute(params![
+                a.invoice_id,
+                a.payment_id,
+                a.kind.as_str(),
+                DateText::new(a.date),
+                a.amount
+            ])?;
+        }
+        Ok(())
+    }
+
+    pub fn update_invoice_states(&self, states: impl IntoIterator<Item = InvoiceState>) -> Result<()> {
+        let mut update = self
+            .conn
+            .prepare_cached("UPDATE invoices SET settled = ?2, closed_on = ?3 WHERE id = ?1")?;
+        for i in states {
+            update.execute(params![i.id, i.settled, DateText::or_not_yet(i.closed_on)])?;
+        }
+        Ok(())
+    }
+
+    pub fn update_payment_states(&self, states: impl IntoIterator<Item = PaymentState>) -> Result<()> {
+        let mut update = self
+            .conn
+            .prepare_cached("UPDATE payments SET unapplied = ?2, applied_on = ?3 WHERE id = ?1")?;
+        for p in states {
+            update.execute(params![p.id, p.unapplied, DateText::or_not_yet(p.applied_on)])?;
+        }
         Ok(())
     }
 }

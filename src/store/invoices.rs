@@ -3,7 +3,7 @@
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Db, NOT_YET, currency_column, date_or_not_yet};
+use super::{DateText, Db, NOT_YET, currency_column, date_or_not_yet};
 use crate::domain::entities::{AllocationKind, AllocationLine, Invoice, InvoiceStatus};
 use crate::domain::{Currency, Date, LedgerError, Money, Terms};
 
@@ -96,8 +96,8 @@ impl Db<'_> {
                 inv.number,
                 inv.client_id,
                 inv.currency.code(),
-                inv.issue_date,
-                inv.due_date,
+                DateText::new(inv.issue_date),
+                DateText::new(inv.due_date),
                 inv.amount,
                 inv.terms.net_days,
                 inv.terms.discount_bp,

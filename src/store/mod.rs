@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
-pub use bulk::{BulkLoad, DroppedIndexes};
+pub use bulk::{BulkLoad, DroppedIndexes, StoredInvoice, StoredPayment};
 pub use invoices::NewInvoiceRow;
 pub use invoices::{InvoiceFilter, InvoiceRef};
 pub use payments::NewPaymentRow;
@@ -36,6 +36,9 @@ const APPLICATION_ID: i64 = 1_634_890_355;
 /// Stored in place of a date for "not yet" (an open invoice's `closed_on`): it sorts
 /// after every real date, so "open at D" is the single range `closed_on > D`.
 pub(crate) const NOT_YET: &str = "9999-12-31";
+
+/// `PRAGMA cache_size`: 32 MB.
+const CACHE_SIZE: i64 = -32_000;
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))])
@@ -149,7 +152,7 @@ impl Store {
         }
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        self.conn.pragma_update(None, "cache_size", -32_000)?; // 32 MB
+        self.conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
         migrations().to_latest(&mut self.conn).with_context(|| {
             format!(
                 "cannot bring the ledger {} to schema {}",
@@ -184,6 +187,41 @@ impl Store {
             Ok(value)
         };
         run().map_err(|e| explain_busy(e, &path))
+    }
+
+    /// [`Store::write`] for a load of many rows: the transaction goes through a
+    /// rollback journal instead of the WAL. In WAL mode every page a load writes is
+    /// written twice (to the WAL, then into the file by the checkpoint); a rollback
+    /// journal holds only the pages the load changes that existed before it, which
+    /// for a load into a new ledger is next to nothing. A kill mid-way still leaves
+    /// the ledger as it was (the journal is rolled back on the next open). Readers
+    /// wait for the commit meanwhile, so this is only for bulk imports. If another
+    /// connection holds the ledger open, the mode cannot change and WAL is kept.
+    ///
+    /// Foreign keys are not checked either: a bulk load resolves every reference it
+    /// writes itself (clients by code, invoices by number, both read from this
+    /// transaction), and SQLite's own check is a random look-up per row, a third
+    /// of a million-payment load.
+    pub fn write_bulk<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        let wal = |conn: &Connection| -> rusqlite::Result<bool> {
+            let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+            Ok(mode.eq_ignore_ascii_case("wal"))
+        };
+        let switched = !self.read_only
+            && wal(&self.conn)?
+            && !self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0))
+                .map(|mode| mode.eq_ignore_ascii_case("wal"))
+                .unwrap_or(true);
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let result = self.write(f);
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        if switched {
+            self.conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        }
+        result
     }
 
     /// Run `f` on one consistent read snapshot.
@@ -326,9 +364,57 @@ pub(crate) fn date_or_not_yet(text: &str) -> rusqlite::Result<Option<Date>> {
     stored_date(text).map(Some)
 }
 
+/// A date bound as `YYYY-MM-DD` text without chrono's general formatter (rusqlite's
+/// own binding goes through it): a bulk load binds millions of dates.
+pub(crate) struct DateText([u8; 10]);
+
+impl DateText {
+    pub(crate) fn new(date: Date) -> DateText {
+        use chrono::Datelike;
+        let mut b = *b"0000-00-00";
+        let mut put = |at: usize, width: usize, mut n: u32| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        // Ledger dates have four-digit years (`dates::parse_date`).
+        put(0, 4, date.year().clamp(0, 9999) as u32);
+        put(5, 2, date.month());
+        put(8, 2, date.day());
+        DateText(b)
+    }
+
+    /// A derived date column: `None` is [`NOT_YET`].
+    pub(crate) fn or_not_yet(date: Option<Date>) -> DateText {
+        match date {
+            Some(d) => DateText::new(d),
+            None => DateText(*b"9999-12-31"),
+        }
+    }
+}
+
+impl rusqlite::ToSql for DateText {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(
+            rusqlite::types::ValueRef::Text(&self.0),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_bind_as_iso_text_and_read_back() {
+        for text in ["0001-01-01", "2024-02-29", "2026-11-23", "9999-12-30"] {
+            let date = stored_date(text).unwrap();
+            assert_eq!(std::str::from_utf8(&DateText::new(date).0).unwrap(), text);
+            assert_eq!(date.to_string(), text);
+        }
+        assert_eq!(&DateText::or_not_yet(None).0, NOT_YET.as_bytes());
+    }
 
     #[test]
     fn migrations_are_valid() {

@@ -4,7 +4,7 @@ use anyhow::Result;
 use rusqlite::{Row, params};
 
 use super::invoices::allocation_line;
-use super::{Db, currency_column};
+use super::{DateText, Db, currency_column};
 use crate::domain::entities::{AllocationLine, Payment};
 use crate::domain::{Currency, Date, Money};
 
@@ -53,15 +53,18 @@ pub(super) fn payment_row_with(
 
 impl Db<'_> {
     pub fn insert_payment(&self, p: &NewPaymentRow) -> Result<i64> {
+        // Inserted as applied in full on its date, as most payments turn out to be:
+        // the replay that follows in the same transaction corrects the others (and a
+        // bulk load's replay then rewrites only those).
         self.conn
             .prepare_cached(
-                "INSERT INTO payments (client_id, currency, date, amount, invoice_id, reference, unapplied)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?4)",
+                "INSERT INTO payments (client_id, currency, date, amount, invoice_id, reference, unapplied, applied_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?3)",
             )?
             .execute(params![
                 p.client_id,
                 p.currency.code(),
-                p.date,
+                DateText::new(p.date),
                 p.amount,
                 p.invoice_id,
                 p.reference

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use rusqlite::params;
 
-use super::{Db, NOT_YET, currency_column};
+use super::{Db, currency_column};
 use crate::domain::Date;
 use crate::engine::replay::{ReplayInvoice, ReplayOutcome, ReplayPayment};
 
@@ -71,34 +71,8 @@ impl Db<'_> {
 
     /// Store a replay's allocations and the derived columns it recomputed.
     pub fn save_replay(&self, outcome: &ReplayOutcome) -> Result<()> {
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO allocations (invoice_id, payment_id, kind, date, amount) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for a in &outcome.allocations {
-            insert.execute(params![
-                a.invoice_id,
-                a.payment_id,
-                a.kind.as_str(),
-                a.date,
-                a.amount
-            ])?;
-        }
-        let mut invoice = self
-            .conn
-            .prepare_cached("UPDATE invoices SET settled = ?2, closed_on = ?3 WHERE id = ?1")?;
-        for i in &outcome.invoices {
-            let closed = i.closed_on.map_or_else(|| NOT_YET.to_string(), |d| d.to_string());
-            invoice.execute(params![i.id, i.settled, closed])?;
-        }
-        let mut payment = self
-            .conn
-            .prepare_cached("UPDATE payments SET unapplied = ?2, applied_on = ?3 WHERE id = ?1")?;
-        for p in &outcome.payments {
-            let applied = p
-                .applied_on
-                .map_or_else(|| NOT_YET.to_string(), |d| d.to_string());
-            payment.execute(params![p.id, p.unapplied, applied])?;
-        }
-        Ok(())
+        self.insert_allocations(&outcome.allocations)?;
+        self.update_invoice_states(outcome.invoices.iter().cloned())?;
+        self.update_payment_states(outcome.payments.iter().cloned())
     }
 }

@@ -65,12 +65,14 @@ impl Db<'_> {
         } else {
             "AND ?2 IS NULL"
         };
+        // `applied_on > date` follows from the other two conditions; stated, it lets
+        // the partial index (payments that were ever credit) serve the query.
         let sql = format!(
             "SELECT p.client_id, p.currency,
                     p.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
                         WHERE a.payment_id = p.id AND a.kind = 'payment' AND a.date <= ?1), 0)
              FROM payments p INDEXED BY payments_credit_at
-             WHERE p.applied_on > ?1 AND p.date <= ?1 {client}"
+             WHERE p.applied_on > ?1 AND p.date <= ?1 AND p.applied_on > p.date {client}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![as_of, client_id])?;

@@ -1,0 +1,298 @@
+//! The whole-ledger work of a bulk import, done in memory from front-to-back reads:
+//! an invoice directory that payment rows look their invoice up in, and the replay
+//! of every client at the end of the load.
+//!
+//! A million random look-ups into SQLite (by number for each payment row, by client
+//! for each replay) cost more than reading both tables in entry order once. The
+//! allocation rules stay in `engine::replay`; this module only groups and compares.
+
+use anyhow::{Result, bail};
+use hashbrown::HashTable;
+
+use crate::engine::replay::{InvoiceState, PaymentState, ReplayInvoice, ReplayPayment, replay};
+use crate::store::{Db, InvoiceRef, StoredInvoice};
+
+/// Allocations are written this many at a time (bounded memory, one statement).
+const ALLOCATION_CHUNK: usize = 16_384;
+
+/// Every invoice of the ledger, found by number.
+pub(super) struct InvoiceDirectory {
+    invoices: Vec<StoredInvoice>,
+    numbers: NumberIndex,
+}
+
+impl InvoiceDirectory {
+    pub(super) fn load(db: &Db) -> Result<InvoiceDirectory> {
+        let count = db.invoice_count()?;
+        let mut invoices = Vec::with_capacity(count);
+        let mut numbers = NumberIndex::with_capacity(count);
+        db.scan_invoices(|inv, number| {
+            invoices.push(inv);
+            // Numbers in the ledger are distinct (its unique index, or a bulk
+            // load's own check while that is down): each lands at its row's place.
+            let _ = numbers.insert(number);
+        })?;
+        Ok(InvoiceDirectory { invoices, numbers })
+    }
+
+    /// The invoice numbered `number` (any letter case), as a payment sees it.
+    pub(super) fn get(&self, number: &str) -> Option<InvoiceRef> {
+        let i = self.numbers.find(number.trim())?;
+        let inv = &self.invoices[i];
+        Some(InvoiceRef {
+            id: inv.id,
+            number: self.numbers.get(i).to_string(),
+            client_id: inv.client_id,
+            currency: inv.currency,
+            issue_date: inv.issue_date,
+            void: inv.void,
+        })
+    }
+}
+
+/// Invoice numbers stored end to end (one allocation for a million), found
+/// case-insensitively as the unique index compares them: ASCII letters only.
+#[derive(Default)]
+pub(super) struct NumberIndex {
+    text: String,
+    ends: Vec<usize>,
+    /// Positions in `ends`, hashed by the upper-cased number.
+    table: HashTable<u32>,
+}
+
+impl NumberIndex {
+    fn with_capacity(n: usize) -> NumberIndex {
+        NumberIndex {
+            text: String::with_capacity(n * 12),
+            ends: Vec::with_capacity(n),
+            table: HashTable::with_capacity(n),
+        }
+    }
+
+    /// Add `number`, or say where it already is.
+    pub(super) fn insert(&mut self, number: &str) -> Result<usize, usize> {
+        let hash = fold_hash(number);
+        let NumberIndex { text, ends, table } = self;
+        let at = |i: u32| number_at(text, ends, i as usize);
+        if let Some(&i) = table.find(hash, |&i| at(i).eq_ignore_ascii_case(number)) {
+            return Err(i as usize);
+        }
+        let i = ends.len();
+        text.push_str(number);
+        ends.push(text.len());
+        table.insert_unique(hash, i as u32, |&j| fold_hash(number_at(text, ends, j as usize)));
+        Ok(i)
+    }
+
+    fn find(&self, number: &str) -> Option<usize> {
+        self.table
+            .find(fold_hash(number), |&i| {
+                self.get(i as usize).eq_ignore_ascii_case(number)
+            })
+            .map(|&i| i as usize)
+    }
+
+    fn get(&self, i: usize) -> &str {
+        number_at(&self.text, &self.ends, i)
+    }
+
+    /// Keep the numbers by position, drop the table that finds them (memory back).
+    fn forget_lookups(&mut self) {
+        self.table = HashTable::new();
+    }
+}
+
+fn number_at<'t>(text: &'t str, ends: &[usize], i: usize) -> &'t str {
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &text[start..ends[i]]
+}
+
+/// FNV-1a over the ASCII-upper-cased bytes, equal for numbers the index calls equal,
+/// then mixed (murmur3's finalizer) so that numbers differing in one digit spread
+/// over the high bits too, which the table uses as a tag.
+fn fold_hash(s: &str) -> u64 {
+    let mut h = s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b.to_ascii_uppercase())).wrapping_mul(0x0100_0000_01b3)
+    });
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Replay every client from its first entry: all allocations are written afresh, and
+/// invoices and payments whose derived columns moved are updated. Equal, by
+/// definition, to replaying each client alone (`ledger::replay_client`).
+pub(super) fn replay_ledger(db: &Db, directory: Option<InvoiceDirectory>) -> Result<()> {
+    let InvoiceDirectory {
+        mut invoices,
+        mut numbers,
+    } = match directory {
+        Some(d) => d,
+        None => InvoiceDirectory::load(db)?,
+    };
+    numbers.forget_lookups();
+    let mut payments = Vec::with_capacity(db.payment_count()?);
+    db.scan_payments(|p| payments.push(p))?;
+    db.clear_all_allocations()?;
+
+    // Entry order within each client; the replay wants payments in (date, entry) order.
+    let mut inv_order: Vec<u32> = (0..invoices.len() as u32)
+        .filter(|&i| !invoices[i as usize].void)
+        .collect();
+    inv_order.sort_by_key(|&i| invoices[i as usize].client_id);
+    let mut pay_order: Vec<u32> = (0..payments.len() as u32).collect();
+    pay_order.sort_unstable_by_key(|&i| {
+        let p = &payments[i as usize];
+        (p.client_id, p.date, p.id)
+    });
+
+    // Rows whose derived columns the replay moved; the new values are written into
+    // the rows read, and the updates made at the end in entry order.
+    let mut invoice_moved = vec![false; invoices.len()];
+    let mut payment_moved = vec![false; payments.len()];
+    let mut allocations = Vec::with_capacity(2 * ALLOCATION_CHUNK);
+    let (mut a, mut b) = (0, 0);
+    while a < inv_order.len() || b < pay_order.len() {
+        let client = match (inv_order.get(a), pay_order.get(b)) {
+            (Some(&i), Some(&p)) => invoices[i as usize].client_id.min(payments[p as usize].client_id),
+            (Some(&i), None) => invoices[i as usize].client_id,
+            (None, Some(&p)) => payments[p as usize].client_id,
+            (None, None) => unreachable!("loop condition"),
+        };
+        let inv_end = a + inv_order[a..]
+            .iter()
+            .take_while(|&&i| invoices[i as usize].client_id == client)
+            .count();
+        let pay_end = b + pay_order[b..]
+            .iter()
+            .take_while(|&&p| payments[p as usize].client_id == client)
+            .count();
+        let client_invoices = &inv_order[a..inv_end];
+        let client_payments = &pay_order[b..pay_end];
+        (a, b) = (inv_end, pay_end);
+
+        let outcome = replay(
+            client_invoices
+                .iter()
+                .map(|&i| {
+                    let inv = &invoices[i as usize];
+                    ReplayInvoice {
+                        id: inv.id,
+                        number: numbers.get(i as usize).to_string(),
+                        currency: inv.currency,
+                        issue_date: inv.issue_date,
+                        due_date: inv.due_date,
+                        amount: inv.amount,
+                        paid_before: 0,
+                        adjusted_before: 0,
+                        discount_bp: inv.discount_bp,
+                        discount_days: inv.discount_days,
+                    }
+                })
+                .collect(),
+            client_payments
+                .iter()
+                .map(|&p| {
+                    let p = &payments[p as usize];
+                    ReplayPayment {
+                        id: p.id,
+                        date: p.date,
+                        currency: p.currency,
+                        amount: p.amount,
+                        invoice_id: p.invoice_id.map(i64::from),
+                    }
+                })
+                .collect(),
+        );
+        // The replay reports invoices in the order given and payments in (date,
+        // entry) order: the order of both lists here.
+        for (&i, state) in client_invoices.iter().zip(outcome.invoices) {
+            let stored = &mut invoices[i as usize];
+            if stored.id != state.id {
+                bail!(
+                    "internal error: replay returned invoice {} for {}",
+                    state.id,
+                    stored.id
+                );
+            }
+            if (stored.settled, stored.closed_on) != (state.settled, state.closed_on) {
+                (stored.settled, stored.closed_on) = (state.settled, state.closed_on);
+                invoice_moved[i as usize] = true;
+            }
+        }
+        for (&p, state) in client_payments.iter().zip(outcome.payments) {
+            let stored = &mut payments[p as usize];
+            if stored.id != state.id {
+                bail!(
+                    "internal error: replay returned payment {} for {}",
+                    state.id,
+                    stored.id
+                );
+            }
+            if (stored.unapplied, stored.applied_on) != (state.unapplied, state.applied_on) {
+                (stored.unapplied, stored.applied_on) = (state.unapplied, state.applied_on);
+                payment_moved[p as usize] = true;
+            }
+        }
+        allocations.extend(outcome.allocations);
+        if allocations.len() >= ALLOCATION_CHUNK {
+            db.insert_allocations(&allocations)?;
+            allocations.clear();
+        }
+    }
+    db.insert_allocations(&allocations)?;
+    drop((inv_order, pay_order, numbers));
+    // Rows were read in entry order: the updates sweep each table front to back.
+    db.update_invoice_states(
+        invoices
+            .iter()
+            .zip(&invoice_moved)
+            .filter(|(_, moved)| **moved)
+            .map(|(inv, _)| InvoiceState {
+                id: inv.id,
+                settled: inv.settled,
+                closed_on: inv.closed_on,
+            }),
+    )?;
+    db.update_payment_states(
+        payments
+            .iter()
+            .zip(&payment_moved)
+            .filter(|(_, moved)| **moved)
+            .map(|(p, _)| PaymentState {
+                id: p.id,
+                unapplied: p.unapplied,
+                applied_on: p.applied_on,
+            }),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_hash_alike_in_any_ascii_case() {
+        assert_eq!(fold_hash("inv-001a"), fold_hash("INV-001A"));
+        assert_ne!(fold_hash("INV-001"), fold_hash("INV-002"));
+    }
+
+    #[test]
+    fn numbers_are_found_in_any_ascii_case_only() {
+        let mut index = NumberIndex::default();
+        for (i, n) in ["A-1", "", "äb-22", "a-2"].into_iter().enumerate() {
+            assert_eq!(index.insert(n), Ok(i));
+        }
+        assert_eq!(index.insert("a-1"), Err(0));
+        assert_eq!(index.find("ÄB-22"), None, "SQLite's NOCASE folds ASCII only");
+        assert_eq!(index.find("äB-22"), Some(2));
+        assert_eq!((index.get(0), index.get(1), index.get(3)), ("A-1", "", "a-2"));
+        for i in 0..10_000 {
+            assert!(index.insert(&format!("INV-{i}")).is_ok());
+        }
+        assert_eq!(index.find("inv-9999").map(|i| index.get(i)), Some("INV-9999"));
+    }
+}
