@@ -9,7 +9,9 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::LedgerError;
-use crate::ledger::import::{ImportErrors, ImportKind, ImportSource, ImportSummary};
+use crate::ledger::import::{
+    BULK_BYTES, ImportErrors, ImportKind, ImportOptions, ImportSource, ImportSummary,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
@@ -57,7 +59,15 @@ pub fn run_import(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     };
     let mut ledger = ctx.open_ledger()?;
     let mut bar = ProgressBar::new(&sources);
-    let summary = ledger.import(sources, args.dry_run, &mut |file, bytes| bar.update(file, bytes));
+    let options = ImportOptions {
+        dry_run: args.dry_run,
+        // Hidden, for tests: take the bulk path with small files.
+        bulk_from_bytes: std::env::var("AR_BULK_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(BULK_BYTES),
+    };
+    let summary = ledger.import(sources, options, &mut |file, bytes| bar.update(file, bytes));
     bar.finish();
     let summary = summary.map_err(list_errors)?;
     writeln!(ctx.out, "{}", summary_line(&summary))?;

@@ -16,9 +16,20 @@ use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment};
 use crate::domain::{LedgerError, Terms, parse_date};
 use crate::store::BulkLoad;
 
-/// From this size (or from a pipe, size unknown) an import loads in bulk mode:
-/// rebuilding report indexes once beats updating them row by row (~300k rows).
-const BULK_BYTES: u64 = 16 << 20;
+/// From this size (or from a pipe, size unknown) an import loads in bulk mode
+/// (`ledger::bulk`): rebuilding indexes and replaying the whole ledger once beats
+/// doing both row by row from about 300k rows.
+pub const BULK_BYTES: u64 = 16 << 20;
+
+/// How an import runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Validate everything, write nothing.
+    pub dry_run: bool,
+    /// Load in bulk mode when a source has at least this many bytes, or an unknown
+    /// size (a pipe). [`BULK_BYTES`] but in tests.
+    pub bulk_from_bytes: u64,
+}
 
 /// Errors listed before the rest are only counted (spec: up to the first 20).
 pub const MAX_LISTED_ERRORS: usize = 20;
@@ -158,16 +169,18 @@ impl fmt::Display for DryRunDone {
 impl std::error::Error for DryRunDone {}
 
 impl Ledger {
-    /// Import `sources` in order in one transaction. With `dry_run`, validate
-    /// everything and write nothing.
+    /// Import `sources` in order in one transaction.
     pub fn import(
         &mut self,
         sources: Vec<ImportSource>,
-        dry_run: bool,
+        options: ImportOptions,
         progress: Progress,
     ) -> Result<ImportSummary> {
         let started = Instant::now();
-        let bulk = sources.iter().any(|s| s.size.is_none_or(|n| n >= BULK_BYTES));
+        let dry_run = options.dry_run;
+        let bulk = sources
+            .iter()
+            .any(|s| s.size.is_none_or(|n| n >= options.bulk_from_bytes));
         let load = if sources.iter().all(|s| s.kind == ImportKind::Payments) {
             BulkLoad::Payments
         } else {

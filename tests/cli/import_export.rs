@@ -1153,8 +1153,11 @@ fn copy_ledger(from: &TestLedger) -> TestLedger {
     to
 }
 
-#[test]
-fn a_file_import_killed_at_any_moment_is_all_or_nothing() {
+/// Kill `ar import --dir` at several moments: each time the ledger is either as
+/// before or fully imported, never in between. With `bulk`, the bulk path (rollback
+/// journal instead of WAL, indexes dropped and rebuilt, whole-ledger replay).
+fn killed_dir_import_is_all_or_nothing(bulk: bool) {
+    let bulk_from = if bulk { "0" } else { "100000000" };
     let base = TestLedger::new();
     let g = base.path().join("gen");
     gen_ledger(&g, 1500, 11);
@@ -1164,7 +1167,11 @@ fn a_file_import_killed_at_any_moment_is_all_or_nothing() {
     // The whole import, timed: invoices and payments in one transaction.
     let full = copy_ledger(&base);
     let started = Instant::now();
-    full.ok(&["import", "--dir", g.to_str().unwrap()]);
+    full.cmd()
+        .env("AR_BULK_BYTES", bulk_from)
+        .args(["import", "--dir", g.to_str().unwrap()])
+        .assert()
+        .success();
     let took = started.elapsed();
     let after = full.dump();
     assert_ne!(before, after);
@@ -1177,6 +1184,7 @@ fn a_file_import_killed_at_any_moment_is_all_or_nothing() {
             .env("AR_DB", &l.db)
             .env("AR_TODAY", &l.today)
             .env("HOME", l.path())
+            .env("AR_BULK_BYTES", bulk_from)
             .current_dir(l.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -1197,4 +1205,226 @@ fn a_file_import_killed_at_any_moment_is_all_or_nothing() {
         }
     }
     assert!(killed_mid_way > 0, "no kill landed while the import was running");
+}
+
+#[test]
+fn a_file_import_killed_at_any_moment_is_all_or_nothing() {
+    killed_dir_import_is_all_or_nothing(false);
+}
+
+#[test]
+fn a_bulk_import_killed_at_any_moment_is_all_or_nothing() {
+    killed_dir_import_is_all_or_nothing(true);
+}
+
+// ---------------------------------------------------------------------------------
+// 7. The bulk path (large files and pipes) stores what the row-by-row path stores
+// ---------------------------------------------------------------------------------
+
+/// What the replay derives, without row ids (a bulk load writes allocations in
+/// another order): allocations, and invoices' and payments' derived columns.
+fn derived(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).expect("open ledger");
+    let mut out = String::new();
+    for sql in [
+        "SELECT invoice_id, payment_id, kind, date, amount FROM allocations ORDER BY 1, 2, 3, 4, 5",
+        "SELECT id, settled, closed_on FROM invoices ORDER BY id",
+        "SELECT id, unapplied, applied_on FROM payments ORDER BY id",
+    ] {
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).expect("query");
+        while let Some(row) = rows.next().expect("row") {
+            let cells: Vec<String> = (0..n)
+                .map(|i| format!("{:?}", row.get_ref(i).expect("cell")))
+                .collect();
+            out.push_str(&cells.join("|"));
+            out.push('\n');
+        }
+        out.push_str("--\n");
+    }
+    out
+}
+
+/// `ar import KIND -` with `text` on stdin: the bulk path.
+fn import_stdin(l: &TestLedger, kind: &str, text: &str) -> String {
+    let out = l
+        .cmd()
+        .args(["import", kind, "-"])
+        .write_stdin(text.to_string())
+        .output()
+        .expect("run ar");
+    assert!(
+        out.status.success(),
+        "ar import {kind} -: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The header and every other data row (from `first`), of a CSV without quoted
+/// line breaks.
+fn every_other(text: &str, first: usize) -> String {
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for line in lines.skip(first).step_by(2) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A back-dated invoice for every client: unnamed payments entered earlier but dated
+/// later can reach it, oldest first, which moves what they had settled.
+fn late_invoices(clients: &str) -> String {
+    let mut out = String::from("number,client,issue_date,amount\n");
+    for (i, line) in clients.lines().skip(1).enumerate() {
+        let code = line.split(',').next().unwrap();
+        out.push_str(&format!("LATE-{i},{code},2024-07-01,{}.25\n", 40 + i));
+    }
+    out
+}
+
+#[test]
+fn bulk_imports_store_exactly_what_row_by_row_imports_store() {
+    let rows = TestLedger::new();
+    let g = rows.path().join("gen");
+    gen_ledger(&g, 2500, 23);
+    let read = |name: &str| std::fs::read_to_string(g.join(name)).unwrap();
+    let (clients, invoices, payments) = (read("clients.csv"), read("invoices.csv"), read("payments.csv"));
+    for kind in ["clients", "invoices", "payments"] {
+        rows.ok(&["import", kind, g.join(format!("{kind}.csv")).to_str().unwrap()]);
+    }
+    // Each file through a pipe: one bulk load each.
+    let bulk = TestLedger::new();
+    import_stdin(&bulk, "clients", &clients);
+    import_stdin(&bulk, "invoices", &invoices);
+    let out = import_stdin(&bulk, "payments", &payments);
+    assert!(
+        out.starts_with("imported ") && out.contains(" payments for "),
+        "{out}"
+    );
+    // Halves of each file, interleaved in time: the second invoice load goes into a
+    // table that has rows (the unique index stays up), the second payment load is
+    // back-dated against the first and must move allocations the first made. Entry
+    // order decides ties, so they are compared with the same halves loaded row by row.
+    let halves = [
+        ("clients", clients.clone()),
+        ("invoices", every_other(&invoices, 0)),
+        ("invoices", every_other(&invoices, 1)),
+        ("payments", every_other(&payments, 1)),
+        ("payments", every_other(&payments, 0)),
+        // Invoices entered after the payments, dated before most of them.
+        ("invoices", late_invoices(&clients)),
+    ];
+    let (rows_halves, bulk_halves) = (TestLedger::new(), TestLedger::new());
+    for (i, (kind, text)) in halves.iter().enumerate() {
+        let path = file(&rows_halves, &format!("half-{i}.csv"), text);
+        rows_halves.ok(&["import", kind, path.to_str().unwrap()]);
+        import_stdin(&bulk_halves, kind, text);
+    }
+    // And all of it in one bulk transaction.
+    let dir = TestLedger::new();
+    dir.cmd()
+        .env("AR_BULK_BYTES", "0")
+        .args(["import", "--dir", g.to_str().unwrap()])
+        .assert()
+        .success();
+
+    let expected = derived(&rows.db);
+    assert!(expected.matches('\n').count() > 5000, "a ledger with allocations");
+    for (name, a, b) in [
+        ("pipes", &rows, &bulk),
+        ("--dir", &rows, &dir),
+        ("halves", &rows_halves, &bulk_halves),
+    ] {
+        assert_eq!(
+            schema(&b.db),
+            schema(&a.db),
+            "{name}: indexes as the schema has them"
+        );
+        assert_eq!(integrity(&b.db), "ok", "{name}");
+        assert_eq!(derived(&b.db), derived(&a.db), "{name}: allocations differ");
+        for args in [
+            &["aging", "--as-of", "2026-06-30", "--format", "json"][..],
+            &["aging", "--as-of", "2025-09-30", "--format", "json"],
+            &["days-to-pay", "--as-of", "2026-06-30", "--format", "json"],
+            &["client", "list", "--format", "csv"],
+        ] {
+            same_output(a, b, args);
+        }
+    }
+    // Single entries after a bulk load find what it left: numbers, clients, credit.
+    for l in [&rows, &bulk] {
+        l.ok(&[
+            "pay",
+            "--client",
+            "C000001",
+            "--amount",
+            "5000",
+            "--date",
+            "2026-06-30",
+        ]);
+        l.ok(&[
+            "add-invoice",
+            "--client",
+            "C000001",
+            "--amount",
+            "7",
+            "--date",
+            "2026-06-30",
+            "--number",
+            "LATE-1",
+        ]);
+    }
+    assert_eq!(derived(&bulk.db), derived(&rows.db));
+    same_output(
+        &rows,
+        &bulk,
+        &["aging", "--as-of", "2026-06-30", "--format", "json"],
+    );
+}
+
+#[test]
+fn bulk_imports_refuse_what_row_by_row_imports_refuse() {
+    let l = small_ledger();
+    // Into a table with rows: the unique index catches repeats of the ledger's own.
+    let invoices = "number,client,issue_date,amount\n\
+                    N-1,ACME,2026-02-01,10\n\
+                    n-1,BETA,2026-02-01,10\n\
+                    inv-9,ACME,2026-02-01,10\n\
+                    N-2,NOPE,2026-02-01,10\n";
+    let stderr = refused(&l, &["import", "invoices", "-"], Some(invoices));
+    expect_errors(
+        &stderr,
+        "stdin",
+        &[
+            (3, "number", "n-1"),
+            (4, "number", "inv-9"),
+            (5, "client", "NOPE"),
+        ],
+    );
+    let payments = "client,date,amount,invoice\n\
+                    ACME,2026-02-01,5,NOPE-9\n\
+                    ACME,2026-02-01,5,b-1\n\
+                    ACME,2026-02-01,5,INV-9\n";
+    let stderr = refused(&l, &["import", "payments", "-"], Some(payments));
+    expect_errors(
+        &stderr,
+        "stdin",
+        &[(2, "invoice", "NOPE-9"), (3, "invoice", "belongs to client")],
+    );
+    // Into an empty ledger the unique index is down during the load: the load's own
+    // check finds repeats in any letter case.
+    let empty = TestLedger::new();
+    empty.ok(&["client", "add", "ACME", "--name", "Acme"]);
+    let invoices = "number,client,issue_date,amount\n\
+                    X-1,ACME,2026-02-01,10\n\
+                    X-2,ACME,2026-02-01,10\n\
+                    x-1,ACME,2026-02-01,10\n\
+                    X-ü,ACME,2026-02-01,10\n\
+                    X-Ü,ACME,2026-02-01,10\n";
+    let stderr = refused(&empty, &["import", "invoices", "-"], Some(invoices));
+    // SQLite's NOCASE folds ASCII letters only: X-ü and X-Ü are two numbers.
+    expect_errors(&stderr, "stdin", &[(4, "number", "x-1")]);
 }
