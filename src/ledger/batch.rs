@@ -3,6 +3,7 @@
 //! validation is the same code single commands use.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use anyhow::{Result, bail};
 
@@ -24,7 +25,11 @@ pub struct Batch<'a, 'c> {
     /// Client id → the earliest date its allocations must be replayed from.
     replay_from: HashMap<i64, Date>,
     /// Clients by upper-cased code: an import names one on every row.
-    clients: HashMap<String, Client>,
+    clients: HashMap<String, Rc<Client>>,
+    /// Scratch space for upper-casing a code (no allocation per row).
+    key: String,
+    /// Clients that invoices or payments of this batch were entered for.
+    entered_for: HashSet<i64>,
     /// Clients with any payment (loaded on first use, kept up to date): only their
     /// new invoices can be reached by an existing payment.
     paying_clients: Option<HashSet<i64>>,
@@ -61,6 +66,8 @@ impl Ledger {
                 settings,
                 replay_from: HashMap::new(),
                 clients: HashMap::new(),
+                key: String::new(),
+                entered_for: HashSet::new(),
                 paying_clients: None,
                 bulk: None,
             };
@@ -87,18 +94,25 @@ impl Batch<'_, '_> {
     pub fn add_client(&mut self, new: NewClient) -> Result<Client> {
         let client = add_client(self.db, self.settings.currency, self.settings.terms, new)?;
         self.clients
-            .insert(client.code.to_ascii_uppercase(), client.clone());
+            .insert(client.code.to_ascii_uppercase(), Rc::new(client.clone()));
         Ok(client)
     }
 
-    fn client(&mut self, code: &str) -> Result<Client> {
+    /// How many clients the invoices and payments entered so far belong to.
+    pub fn clients_entered(&self) -> usize {
+        self.entered_for.len()
+    }
+
+    fn client(&mut self, code: &str) -> Result<Rc<Client>> {
         // Codes compare as the store's NOCASE does: ASCII letters only.
-        let key = code.trim().to_ascii_uppercase();
-        if let Some(c) = self.clients.get(&key) {
-            return Ok(c.clone());
+        self.key.clear();
+        self.key.push_str(code.trim());
+        self.key.make_ascii_uppercase();
+        if let Some(c) = self.clients.get(self.key.as_str()) {
+            return Ok(Rc::clone(c));
         }
-        let client = resolve_client(self.db, code, self.settings.currency)?;
-        self.clients.insert(key, client.clone());
+        let client = Rc::new(resolve_client(self.db, code, self.settings.currency)?);
+        self.clients.insert(self.key.clone(), Rc::clone(&client));
         Ok(client)
     }
 
@@ -116,6 +130,7 @@ impl Batch<'_, '_> {
             if let Some(from) = added.replay_from {
                 self.mark(added.client_id, from);
             }
+            self.entered_for.insert(client.id);
             return Ok(added.id);
         };
         if let (Some(numbers), Some(number)) = (&mut bulk.numbers, &new.number)
@@ -127,6 +142,7 @@ impl Batch<'_, '_> {
         let added = add_invoice(self.db, &client, self.settings.currency, new, false)?;
         bulk.replay |= may_have_payments;
         bulk.directory = None;
+        self.entered_for.insert(client.id);
         Ok(added.id)
     }
 
@@ -142,8 +158,12 @@ impl Batch<'_, '_> {
             }
             None => None,
         };
+        let bulk = directory.is_some();
         let (id, client_id, date) = record_payment(self.db, &client, self.settings.currency, new, directory)?;
-        self.mark(client_id, date);
+        if !bulk {
+            self.mark(client_id, date);
+        }
+        self.entered_for.insert(client_id);
         if let Some(set) = &mut self.paying_clients {
             set.insert(client_id);
         }

@@ -198,18 +198,16 @@ impl Ledger {
                 errors: Vec::new(),
                 total: 0,
             };
-            let mut clients_seen = std::collections::HashSet::new();
             for source in sources {
                 import_file(
                     batch,
                     source,
                     &mut summary,
                     &mut errors,
-                    &mut clients_seen,
                     progress,
                 )?;
             }
-            summary.for_clients = clients_seen.len() as u64;
+            summary.for_clients = batch.clients_entered() as u64;
             if errors.total > 0 {
                 return Err(ImportErrors {
                     errors: errors.errors,
@@ -261,7 +259,6 @@ fn import_file(
     source: ImportSource,
     summary: &mut ImportSummary,
     errors: &mut Collector,
-    clients_seen: &mut std::collections::HashSet<String>,
     progress: Progress,
 ) -> Result<()> {
     let file = source.name.clone();
@@ -344,8 +341,8 @@ fn import_file(
         let outcome = match source.kind {
             ImportKind::Settings => import_setting(batch, &header, &record),
             ImportKind::Clients => import_client(batch, &header, &record),
-            ImportKind::Invoices => import_invoice(batch, &header, &record, clients_seen),
-            ImportKind::Payments => import_payment(batch, &header, &record, clients_seen),
+            ImportKind::Invoices => import_invoice(batch, &header, &record),
+            ImportKind::Payments => import_payment(batch, &header, &record),
         };
         match outcome {
             Ok(()) => match source.kind {
@@ -574,7 +571,6 @@ fn import_invoice(
     batch: &mut Batch,
     h: &Header,
     r: &csv::StringRecord,
-    clients_seen: &mut std::collections::HashSet<String>,
 ) -> Result<(), RowFailure> {
     let number = required(h, r, "number")?;
     let client = required(h, r, "client")?;
@@ -611,7 +607,6 @@ fn import_invoice(
             .void_new_invoice(id, on, h.get(r, "void_reason"))
             .map_err(|e| classify(e, |_| "void_reason"))?;
     }
-    clients_seen.insert(client.to_ascii_uppercase());
     Ok(())
 }
 
@@ -619,7 +614,6 @@ fn import_payment(
     batch: &mut Batch,
     h: &Header,
     r: &csv::StringRecord,
-    clients_seen: &mut std::collections::HashSet<String>,
 ) -> Result<(), RowFailure> {
     let client = required(h, r, "client")?;
     let date = parse_date(required(h, r, "date")?).map_err(|e| bad("date", e))?;
@@ -642,7 +636,6 @@ fn import_payment(
                 _ => "invoice",
             })
         })?;
-    clients_seen.insert(client.to_ascii_uppercase());
     Ok(())
 }
 
