@@ -24,8 +24,9 @@ pub struct Batch<'a, 'c> {
     settings: Settings,
     /// Client id → the earliest date its allocations must be replayed from.
     replay_from: HashMap<i64, Date>,
-    /// Clients by upper-cased code: an import names one on every row.
-    clients: HashMap<String, Rc<Client>>,
+    /// Clients by upper-cased code: an import names one on every row (hashbrown's
+    /// default hasher: several times faster than std's for short keys).
+    clients: hashbrown::HashMap<String, Rc<Client>>,
     /// Scratch space for upper-casing a code (no allocation per row).
     key: String,
     /// Clients that invoices or payments of this batch were entered for.
@@ -65,7 +66,7 @@ impl Ledger {
                 db,
                 settings,
                 replay_from: HashMap::new(),
-                clients: HashMap::new(),
+                clients: hashbrown::HashMap::new(),
                 key: String::new(),
                 entered_for: HashSet::new(),
                 paying_clients: None,

@@ -56,6 +56,9 @@ impl InvoiceDirectory {
 pub(super) struct NumberIndex {
     text: String,
     ends: Vec<usize>,
+    /// Each number's hash, kept so that growing the table and probing it read this
+    /// small array instead of the numbers themselves.
+    hashes: Vec<u32>,
     /// Positions in `ends`, hashed by the upper-cased number.
     table: HashTable<u32>,
 }
@@ -65,6 +68,7 @@ impl NumberIndex {
         NumberIndex {
             text: String::with_capacity(n * 12),
             ends: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
             table: HashTable::with_capacity(n),
         }
     }
@@ -72,22 +76,27 @@ impl NumberIndex {
     /// Add `number`, or say where it already is.
     pub(super) fn insert(&mut self, number: &str) -> Result<usize, usize> {
         let hash = fold_hash(number);
-        let NumberIndex { text, ends, table } = self;
-        let at = |i: u32| number_at(text, ends, i as usize);
-        if let Some(&i) = table.find(hash, |&i| at(i).eq_ignore_ascii_case(number)) {
-            return Err(i as usize);
+        if let Some(i) = self.find_hashed(number, hash) {
+            return Err(i);
         }
-        let i = ends.len();
-        text.push_str(number);
-        ends.push(text.len());
-        table.insert_unique(hash, i as u32, |&j| fold_hash(number_at(text, ends, j as usize)));
+        let i = self.ends.len();
+        self.text.push_str(number);
+        self.ends.push(self.text.len());
+        self.hashes.push(hash);
+        let hashes = &self.hashes;
+        self.table
+            .insert_unique(spread(hash), i as u32, |&j| spread(hashes[j as usize]));
         Ok(i)
     }
 
     fn find(&self, number: &str) -> Option<usize> {
+        self.find_hashed(number, fold_hash(number))
+    }
+
+    fn find_hashed(&self, number: &str, hash: u32) -> Option<usize> {
         self.table
-            .find(fold_hash(number), |&i| {
-                self.get(i as usize).eq_ignore_ascii_case(number)
+            .find(spread(hash), |&i| {
+                self.hashes[i as usize] == hash && self.get(i as usize).eq_ignore_ascii_case(number)
             })
             .map(|&i| i as usize)
     }
@@ -96,9 +105,10 @@ impl NumberIndex {
         number_at(&self.text, &self.ends, i)
     }
 
-    /// Keep the numbers by position, drop the table that finds them (memory back).
+    /// Keep the numbers by position, drop what finds them (memory back).
     fn forget_lookups(&mut self) {
         self.table = HashTable::new();
+        self.hashes = Vec::new();
     }
 }
 
@@ -108,17 +118,22 @@ fn number_at<'t>(text: &'t str, ends: &[usize], i: usize) -> &'t str {
 }
 
 /// FNV-1a over the ASCII-upper-cased bytes, equal for numbers the index calls equal,
-/// then mixed (murmur3's finalizer) so that numbers differing in one digit spread
-/// over the high bits too, which the table uses as a tag.
-fn fold_hash(s: &str) -> u64 {
+/// then mixed (murmur3's finalizer) so that numbers differing in one digit differ
+/// in every bit. 32 bits: equal hashes only cost a comparison of the numbers.
+fn fold_hash(s: &str) -> u32 {
     let mut h = s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b.to_ascii_uppercase())).wrapping_mul(0x0100_0000_01b3)
     });
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
+    (h ^ (h >> 29)) as u32
+}
+
+/// The table's 64-bit hash from a number's 32: it takes buckets from the low bits
+/// and a tag from the top seven, so both must vary.
+fn spread(h: u32) -> u64 {
+    u64::from(h) << 32 | u64::from(h)
 }
 
 /// Replay every client from its first entry: all allocations are written afresh, and
