@@ -145,6 +145,11 @@ impl Store {
     }
 
     fn configure(&mut self, wal: bool) -> Result<()> {
+        // 16 KiB pages for a new ledger (an existing one keeps its own): a million-row
+        // import ran a quarter faster than with SQLite's 4 KiB (fewer pages to
+        // split, sort and write), and reports and single entries were no slower.
+        // Only takes effect before the first table is created, so before WAL.
+        self.conn.pragma_update(None, "page_size", 16_384)?;
         if wal {
             // WAL lets a nightly report read while a terminal command writes.
             self.conn
