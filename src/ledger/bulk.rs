@@ -10,7 +10,10 @@ use anyhow::{Result, bail};
 use hashbrown::HashTable;
 
 use crate::engine::replay::{InvoiceState, PaymentState, ReplayInvoice, ReplayPayment, replay};
-use crate::store::{Db, InvoiceRef, StoredInvoice};
+use std::sync::mpsc::SyncSender;
+
+use crate::engine::replay::Allocation;
+use crate::store::{Db, InvoiceRef, StoredInvoice, StoredPayment};
 
 /// Allocations are written this many at a time (bounded memory, one statement).
 const ALLOCATION_CHUNK: usize = 16_384;
@@ -152,6 +155,80 @@ pub(super) fn replay_ledger(db: &Db, directory: Option<InvoiceDirectory>) -> Res
     db.scan_payments(|p| payments.push(p))?;
     db.clear_all_allocations()?;
 
+    // Rows whose derived columns the replay moved: the new values are written into
+    // the rows read, and the updates made at the end in entry order. The replay runs
+    // on a second thread while this one writes the allocations it hands over, so
+    // computing and writing overlap on two cores.
+    let mut invoice_moved = vec![false; invoices.len()];
+    let mut payment_moved = vec![false; payments.len()];
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Allocation>>(4);
+    std::thread::scope(|scope| -> Result<()> {
+        let replayer = scope.spawn(|| {
+            replay_clients(
+                ClientRows {
+                    invoices: &mut invoices,
+                    payments: &mut payments,
+                    numbers: &numbers,
+                    invoice_moved: &mut invoice_moved,
+                    payment_moved: &mut payment_moved,
+                },
+                send,
+            )
+        });
+        // An error here drops the receiver, which stops the replayer at its next send.
+        for allocations in receive {
+            db.insert_allocations(&allocations)?;
+        }
+        replayer
+            .join()
+            .map_err(|_| anyhow::anyhow!("internal error: the replay thread panicked"))?
+    })?;
+    drop(numbers);
+    // Rows were read in entry order: the updates sweep each table front to back.
+    db.update_invoice_states(
+        invoices
+            .iter()
+            .zip(&invoice_moved)
+            .filter(|(_, moved)| **moved)
+            .map(|(inv, _)| InvoiceState {
+                id: inv.id,
+                settled: inv.settled,
+                closed_on: inv.closed_on,
+            }),
+    )?;
+    db.update_payment_states(
+        payments
+            .iter()
+            .zip(&payment_moved)
+            .filter(|(_, moved)| **moved)
+            .map(|(p, _)| PaymentState {
+                id: p.id,
+                unapplied: p.unapplied,
+                applied_on: p.applied_on,
+            }),
+    )?;
+    Ok(())
+}
+
+/// What [`replay_clients`] reads and updates.
+struct ClientRows<'a> {
+    invoices: &'a mut [StoredInvoice],
+    payments: &'a mut [StoredPayment],
+    numbers: &'a NumberIndex,
+    invoice_moved: &'a mut [bool],
+    payment_moved: &'a mut [bool],
+}
+
+/// Replay each client in turn: derived columns go into the rows (marked moved when
+/// they change), allocations to `send` a chunk at a time.
+fn replay_clients(rows: ClientRows, send: SyncSender<Vec<Allocation>>) -> Result<()> {
+    let ClientRows {
+        invoices,
+        payments,
+        numbers,
+        invoice_moved,
+        payment_moved,
+    } = rows;
     // Entry order within each client; the replay wants payments in (date, entry) order.
     let mut inv_order: Vec<u32> = (0..invoices.len() as u32)
         .filter(|&i| !invoices[i as usize].void)
@@ -163,10 +240,6 @@ pub(super) fn replay_ledger(db: &Db, directory: Option<InvoiceDirectory>) -> Res
         (p.client_id, p.date, p.id)
     });
 
-    // Rows whose derived columns the replay moved; the new values are written into
-    // the rows read, and the updates made at the end in entry order.
-    let mut invoice_moved = vec![false; invoices.len()];
-    let mut payment_moved = vec![false; payments.len()];
     let mut allocations = Vec::with_capacity(2 * ALLOCATION_CHUNK);
     let (mut a, mut b) = (0, 0);
     while a < inv_order.len() || b < pay_order.len() {
@@ -253,35 +326,14 @@ pub(super) fn replay_ledger(db: &Db, directory: Option<InvoiceDirectory>) -> Res
         }
         allocations.extend(outcome.allocations);
         if allocations.len() >= ALLOCATION_CHUNK {
-            db.insert_allocations(&allocations)?;
-            allocations.clear();
+            let full = std::mem::replace(&mut allocations, Vec::with_capacity(2 * ALLOCATION_CHUNK));
+            if send.send(full).is_err() {
+                return Ok(()); // the writer failed and says why
+            }
         }
     }
-    db.insert_allocations(&allocations)?;
-    drop((inv_order, pay_order, numbers));
-    // Rows were read in entry order: the updates sweep each table front to back.
-    db.update_invoice_states(
-        invoices
-            .iter()
-            .zip(&invoice_moved)
-            .filter(|(_, moved)| **moved)
-            .map(|(inv, _)| InvoiceState {
-                id: inv.id,
-                settled: inv.settled,
-                closed_on: inv.closed_on,
-            }),
-    )?;
-    db.update_payment_states(
-        payments
-            .iter()
-            .zip(&payment_moved)
-            .filter(|(_, moved)| **moved)
-            .map(|(p, _)| PaymentState {
-                id: p.id,
-                unapplied: p.unapplied,
-                applied_on: p.applied_on,
-            }),
-    )?;
+    // (A failed send means the writer stopped with an error of its own.)
+    let _ = send.send(allocations);
     Ok(())
 }
 

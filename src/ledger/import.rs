@@ -199,13 +199,7 @@ impl Ledger {
                 total: 0,
             };
             for source in sources {
-                import_file(
-                    batch,
-                    source,
-                    &mut summary,
-                    &mut errors,
-                    progress,
-                )?;
+                import_file(batch, source, &mut summary, &mut errors, progress)?;
             }
             summary.for_clients = batch.clients_entered() as u64;
             if errors.total > 0 {
@@ -567,11 +561,7 @@ fn import_client(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result
         })
 }
 
-fn import_invoice(
-    batch: &mut Batch,
-    h: &Header,
-    r: &csv::StringRecord,
-) -> Result<(), RowFailure> {
+fn import_invoice(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
     let number = required(h, r, "number")?;
     let client = required(h, r, "client")?;
     let issue_date = parse_date(required(h, r, "issue_date")?).map_err(|e| bad("issue_date", e))?;
@@ -610,11 +600,7 @@ fn import_invoice(
     Ok(())
 }
 
-fn import_payment(
-    batch: &mut Batch,
-    h: &Header,
-    r: &csv::StringRecord,
-) -> Result<(), RowFailure> {
+fn import_payment(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
     let client = required(h, r, "client")?;
     let date = parse_date(required(h, r, "date")?).map_err(|e| bad("date", e))?;
     let amount = required(h, r, "amount")?;
