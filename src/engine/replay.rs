@@ -4,7 +4,7 @@
 //! dated from then on, and says where every payment goes. It is pure: no SQL, no clock.
 //! The store materializes its outcome; `ar check`-style tests compare the two.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::domain::entities::AllocationKind;
 use crate::domain::terms::discount_minor;
@@ -82,11 +82,12 @@ impl Open {
     }
 }
 
-/// Oldest-first order of rule 2: (due date, issue date, number), per currency.
-type QueueKey = (Currency, Date, Date, String);
+/// Oldest-first order of rule 2: (due date, issue date, number), per currency. The
+/// number enters as its rank among this replay's invoices (same order, no copies).
+type QueueKey = (Currency, Date, Date, u32);
 
-fn queue_key(inv: &ReplayInvoice) -> QueueKey {
-    (inv.currency, inv.due_date, inv.issue_date, inv.number.clone())
+fn queue_key(inv: &ReplayInvoice, number_rank: u32) -> QueueKey {
+    (inv.currency, inv.due_date, inv.issue_date, number_rank)
 }
 
 /// Replay `payments` (any order; they are put in (date, entry order)) over `invoices`.
@@ -105,7 +106,20 @@ pub fn replay(invoices: Vec<ReplayInvoice>, mut payments: Vec<ReplayPayment>) ->
     // Invoices join the queue as the replay reaches their issue date.
     let mut by_issue: Vec<usize> = (0..open.len()).collect();
     by_issue.sort_by_key(|&i| std::cmp::Reverse((open[i].inv.issue_date, open[i].inv.id)));
-    let by_id: HashMap<i64, usize> = open.iter().enumerate().map(|(i, o)| (o.inv.id, i)).collect();
+    let mut by_id: Vec<(i64, usize)> = open.iter().enumerate().map(|(i, o)| (o.inv.id, i)).collect();
+    by_id.sort_unstable();
+    let find = |id: i64| {
+        by_id
+            .binary_search_by_key(&id, |&(id, _)| id)
+            .ok()
+            .map(|k| by_id[k].1)
+    };
+    let mut by_number: Vec<usize> = (0..open.len()).collect();
+    by_number.sort_by(|&a, &b| open[a].inv.number.cmp(&open[b].inv.number));
+    let mut rank = vec![0u32; open.len()];
+    for (r, &i) in by_number.iter().enumerate() {
+        rank[i] = r as u32;
+    }
     let mut queue: BTreeMap<QueueKey, usize> = BTreeMap::new();
     let mut out = ReplayOutcome::default();
 
@@ -116,7 +130,7 @@ pub fn replay(invoices: Vec<ReplayInvoice>, mut payments: Vec<ReplayPayment>) ->
             }
             by_issue.pop();
             if open[i].open() > 0 {
-                queue.insert(queue_key(&open[i].inv), i);
+                queue.insert(queue_key(&open[i].inv, rank[i]), i);
             }
         }
         let mut left = p.amount;
@@ -124,23 +138,20 @@ pub fn replay(invoices: Vec<ReplayInvoice>, mut payments: Vec<ReplayPayment>) ->
             // spec rule 1: a named invoice takes the payment up to its open balance. An
             // invoice missing here was closed before the replay start: nothing is open.
             Some(id) => {
-                if let Some(&i) = by_id.get(&id)
+                if let Some(i) = find(id)
                     && open[i].inv.issue_date <= p.date
                     && open[i].inv.currency == p.currency
                 {
                     left = settle(&mut open[i], p, left, &mut out.allocations);
                     if open[i].closed_on.is_some() {
-                        queue.remove(&queue_key(&open[i].inv));
+                        queue.remove(&queue_key(&open[i].inv, rank[i]));
                     }
                 }
             }
             // spec rule 2: oldest first over open invoices issued on or before the date.
             None => {
                 while left > 0 {
-                    let Some((key, &i)) = queue
-                        .range((p.currency, Date::MIN, Date::MIN, String::new())..)
-                        .next()
-                    else {
+                    let Some((key, &i)) = queue.range((p.currency, Date::MIN, Date::MIN, 0)..).next() else {
                         break;
                     };
                     if key.0 != p.currency {
@@ -148,7 +159,7 @@ pub fn replay(invoices: Vec<ReplayInvoice>, mut payments: Vec<ReplayPayment>) ->
                     }
                     left = settle(&mut open[i], p, left, &mut out.allocations);
                     if open[i].closed_on.is_some() {
-                        queue.remove(&queue_key(&open[i].inv));
+                        queue.remove(&queue_key(&open[i].inv, rank[i]));
                     }
                 }
             }
