@@ -64,8 +64,9 @@ CREATE TABLE allocations (
     invoice_id    INTEGER NOT NULL,
     payment_id    INTEGER NOT NULL,
     kind          TEXT NOT NULL CHECK (kind IN ('payment', 'discount')),
-    date          TEXT NOT NULL,
-    amount        INTEGER NOT NULL CHECK (amount > 0)
+    date          TEXT NOT NULL,                       -- the payment's date
+    amount        INTEGER NOT NULL CHECK (amount > 0),
+    held          INTEGER NOT NULL DEFAULT 0 CHECK (held IN (0, 1)) -- its payment held credit
 ) STRICT;
 
 -- A named index, not a UNIQUE column constraint, so that a bulk load into an
@@ -87,6 +88,9 @@ CREATE INDEX payments_client_date ON payments (client_id, date);
 CREATE INDEX payments_credit_at ON payments (applied_on, date, client_id, currency, amount)
     WHERE applied_on > date;
 
+-- Also finds a payment's allocations: they carry its date and go to its client's
+-- invoices, so (client's invoices, date, payment) needs no index by payment.
 CREATE INDEX allocations_invoice ON allocations (invoice_id, date, kind, amount);
--- Credit as of D sums a payment's own allocations by kind and date.
-CREATE INDEX allocations_payment ON allocations (payment_id, kind, date, amount);
+-- Credit as of D sums, for each payment holding credit then, its allocations by D:
+-- only payments that ever held credit (a few percent) are indexed by payment.
+CREATE INDEX allocations_held ON allocations (payment_id, kind, date, amount, held) WHERE held = 1;

@@ -86,7 +86,7 @@ pub fn run(cli: Cli) -> Result<()> {
     ctx.out.flush()?;
     if result.is_err() && !existed {
         // A refused command leaves no trace, not even the empty ledger it opened.
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut path = ledger.clone().into_os_string();
             path.push(suffix);
             let _ = std::fs::remove_file(path);

@@ -43,6 +43,9 @@ pub struct Allocation {
     pub kind: AllocationKind,
     pub date: Date,
     pub amount: i64,
+    /// Whether the payment kept unapplied credit after this replay (applied in full
+    /// later than its date, or not yet): the store indexes only these by payment.
+    pub held: bool,
 }
 
 /// Final state of an invoice after the replay: `settled` counts every allocation,
@@ -134,6 +137,7 @@ pub fn replay(invoices: Vec<ReplayInvoice>, mut payments: Vec<ReplayPayment>) ->
             }
         }
         let mut left = p.amount;
+        let first_allocation = out.allocations.len();
         match p.invoice_id {
             // spec rule 1: a named invoice takes the payment up to its open balance. An
             // invoice missing here was closed before the replay start: nothing is open.
@@ -165,6 +169,9 @@ pub fn replay(invoices: Vec<ReplayInvoice>, mut payments: Vec<ReplayPayment>) ->
             }
         }
         // spec rule 3: what is left is unapplied credit.
+        for a in &mut out.allocations[first_allocation..] {
+            a.held = left > 0;
+        }
         out.payments.push(PaymentState {
             id: p.id,
             unapplied: left,
@@ -196,6 +203,7 @@ fn settle(o: &mut Open, p: &ReplayPayment, left: i64, allocations: &mut Vec<Allo
                 kind,
                 date: p.date,
                 amount,
+                held: false, // set once the payment is done
             });
         }
     };
@@ -304,7 +312,8 @@ mod tests {
                 payment_id: 10,
                 kind: AllocationKind::Payment,
                 date: d("2026-02-01"),
-                amount: 500
+                amount: 500,
+                held: true,
             }]
         );
         assert_eq!(out.payments[0].unapplied, 100);

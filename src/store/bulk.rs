@@ -28,7 +28,7 @@ impl BulkLoad {
                 "payments_client_date",
                 "payments_credit_at",
                 "allocations_invoice",
-                "allocations_payment",
+                "allocations_held",
             ],
             // The replay moves invoices' closing dates, payments' credit and every
             // allocation; invoices' clients, numbers and issue dates stay.
@@ -37,7 +37,7 @@ impl BulkLoad {
                 "payments_client_date",
                 "payments_credit_at",
                 "allocations_invoice",
-                "allocations_payment",
+                "allocations_held",
             ],
         }
     }
@@ -198,7 +198,7 @@ impl Db<'_> {
 
     pub fn insert_allocations(&self, allocations: &[Allocation]) -> Result<()> {
         let mut insert = self.conn.prepare_cached(
-            "INSERT INTO allocations (invoice_id, payment_id, kind, date, amount) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO allocations (invoice_id, payment_id, kind, date, amount, held) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for a in allocations {
             insert.execute(params![
@@ -206,7 +206,8 @@ impl Db<'_> {
                 a.payment_id,
                 a.kind.as_str(),
                 DateText::new(a.date),
-                a.amount
+                a.amount,
+                a.held
             ])?;
         }
         Ok(())

@@ -96,8 +96,12 @@ impl Db<'_> {
     /// Where a payment went, in allocation order.
     pub fn payment_allocations(&self, payment_id: i64, currency: Currency) -> Result<Vec<AllocationLine>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT i.number, a.payment_id, a.kind, a.date, a.amount FROM allocations a
-             JOIN invoices i ON i.id = a.invoice_id WHERE a.payment_id = ?1 ORDER BY a.id",
+            // Through the client's invoices and the payment's date (allocations_invoice):
+            // allocations are indexed by payment only for payments holding credit.
+            "SELECT i.number, a.payment_id, a.kind, a.date, a.amount FROM payments p
+             JOIN invoices i ON i.client_id = p.client_id
+             JOIN allocations a ON a.invoice_id = i.id AND a.date = p.date AND a.payment_id = p.id
+             WHERE p.id = ?1 ORDER BY a.id",
         )?;
         let rows = stmt.query_map([payment_id], |r| allocation_line(r, currency))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

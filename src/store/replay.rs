@@ -11,11 +11,12 @@ use crate::engine::replay::{ReplayInvoice, ReplayOutcome, ReplayPayment};
 
 impl Db<'_> {
     /// Forget the allocations of `client_id`'s payments dated on or after `from`:
-    /// the replay rebuilds them.
+    /// the replay rebuilds them. (An allocation carries its payment's date and goes to
+    /// an invoice of the payment's client.)
     pub fn clear_allocations_from(&self, client_id: i64, from: Date) -> Result<()> {
         self.conn
             .prepare_cached(
-                "DELETE FROM allocations WHERE payment_id IN (SELECT id FROM payments WHERE client_id = ?1 AND date >= ?2)",
+                "DELETE FROM allocations WHERE invoice_id IN (SELECT id FROM invoices WHERE client_id = ?1) AND date >= ?2",
             )?
             .execute(params![client_id, from])?;
         Ok(())

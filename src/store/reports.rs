@@ -66,11 +66,12 @@ impl Db<'_> {
             "AND ?2 IS NULL"
         };
         // `applied_on > date` follows from the other two conditions; stated, it lets
-        // the partial index (payments that were ever credit) serve the query.
+        // the partial index (payments that were ever credit) serve the query. Such a
+        // payment's allocations are `held`, the partial index by payment.
         let sql = format!(
             "SELECT p.client_id, p.currency,
                     p.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
-                        WHERE a.payment_id = p.id AND a.kind = 'payment' AND a.date <= ?1), 0)
+                        WHERE a.payment_id = p.id AND a.held = 1 AND a.kind = 'payment' AND a.date <= ?1), 0)
              FROM payments p INDEXED BY payments_credit_at
              WHERE p.applied_on > ?1 AND p.date <= ?1 AND p.applied_on > p.date {client}"
         );

@@ -1227,7 +1227,7 @@ fn derived(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).expect("open ledger");
     let mut out = String::new();
     for sql in [
-        "SELECT invoice_id, payment_id, kind, date, amount FROM allocations ORDER BY 1, 2, 3, 4, 5",
+        "SELECT invoice_id, payment_id, kind, date, amount, held FROM allocations ORDER BY 1, 2, 3, 4, 5",
         "SELECT id, settled, closed_on FROM invoices ORDER BY id",
         "SELECT id, unapplied, applied_on FROM payments ORDER BY id",
     ] {
