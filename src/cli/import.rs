@@ -190,6 +190,9 @@ struct ProgressBar {
     base: u64,
     current: String,
     current_bytes: u64,
+    total: u64,
+    /// Every row read: the bar became a spinner for the replay, indexes and commit.
+    writing: bool,
 }
 
 impl ProgressBar {
@@ -203,6 +206,8 @@ impl ProgressBar {
                 base: 0,
                 current: String::new(),
                 current_bytes: 0,
+                total,
+                writing: false,
             };
         }
         let bar = indicatif::ProgressBar::new(total);
@@ -216,6 +221,8 @@ impl ProgressBar {
             base: 0,
             current: String::new(),
             current_bytes: 0,
+            total,
+            writing: false,
         }
     }
 
@@ -228,6 +235,17 @@ impl ProgressBar {
             }
             self.current_bytes = bytes;
             bar.set_position(self.base + bytes);
+            // After the last row a bulk load still allocates payments, rebuilds
+            // indexes and commits, for seconds: say so rather than show a full bar.
+            if self.base + bytes >= self.total && !self.writing {
+                self.writing = true;
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar.set_message("all rows read; writing the ledger (allocations, indexes)");
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
         }
     }
 
