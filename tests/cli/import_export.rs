@@ -1386,6 +1386,35 @@ fn bulk_imports_store_exactly_what_row_by_row_imports_store() {
 }
 
 #[test]
+fn a_bulk_dir_import_of_an_export_rebuilds_voids_terms_settings_and_texts() {
+    let a = hand_built();
+    let e1 = a.path().join("e1");
+    a.ok(&["export", "--dir", e1.to_str().unwrap()]);
+    let b = TestLedger::new();
+    b.cmd()
+        .env("AR_BULK_BYTES", "0")
+        .args(["import", "--dir", e1.to_str().unwrap()])
+        .assert()
+        .success();
+    let e2 = b.path().join("e2");
+    b.ok(&["export", "--dir", e2.to_str().unwrap()]);
+    assert_eq!(
+        files(&e1),
+        files(&e2),
+        "export → bulk import --dir → export differs"
+    );
+    assert_eq!(derived(&b.db), derived(&a.db));
+    for args in [
+        &["invoice", "list", "--format", "json"][..],
+        &["payment", "list", "--format", "json"],
+        &["aging", "--as-of", "2026-10-07", "--format", "json"],
+        &["days-to-pay", "--as-of", "2026-11-23", "--format", "json"],
+    ] {
+        same_output(&a, &b, args);
+    }
+}
+
+#[test]
 fn bulk_imports_refuse_what_row_by_row_imports_refuse() {
     let l = small_ledger();
     // Into a table with rows: the unique index catches repeats of the ledger's own.
