@@ -24,14 +24,13 @@ impl BulkLoad {
             BulkLoad::Invoices => &[
                 "invoices_open_at",
                 "invoices_client",
-                "invoices_issued",
                 "payments_client_date",
                 "payments_credit_at",
                 "allocations_invoice",
                 "allocations_held",
             ],
             // The replay moves invoices' closing dates, payments' credit and every
-            // allocation; invoices' clients, numbers and issue dates stay.
+            // allocation; invoices' clients and numbers stay.
             BulkLoad::Payments => &[
                 "invoices_open_at",
                 "payments_client_date",
