@@ -134,13 +134,22 @@ impl Batch<'_, '_> {
             self.entered_for.insert(client.id);
             return Ok(added.id);
         };
-        if let (Some(numbers), Some(number)) = (&mut bulk.numbers, &new.number)
-            && numbers.insert(number.trim()).is_err()
+        // While the unique index is down, numbers are checked here: the same rule,
+        // and only rows that are otherwise valid take a number (as in the index).
+        let number = new.number.as_deref().map(|n| n.trim().to_string());
+        if let (Some(numbers), Some(n)) = (&bulk.numbers, &number)
+            && numbers.contains(n)
         {
-            bail!(LedgerError::DuplicateInvoice(number.trim().to_string()));
+            bail!(LedgerError::DuplicateInvoice(n.clone()));
         }
         // The whole-ledger replay at the end settles whatever a payment can reach.
         let added = add_invoice(self.db, &client, self.settings.currency, new, false)?;
+        match (&mut bulk.numbers, &number) {
+            (Some(numbers), Some(n)) => numbers.add_new(n),
+            // A generated number: not something an import does.
+            (Some(_), None) => bail!("internal error: bulk load of an invoice without a number"),
+            _ => {}
+        }
         bulk.replay |= may_have_payments;
         bulk.directory = None;
         self.entered_for.insert(client.id);

@@ -29,12 +29,18 @@ impl InvoiceDirectory {
         let count = db.invoice_count()?;
         let mut invoices = Vec::with_capacity(count);
         let mut numbers = NumberIndex::with_capacity(count);
+        let mut repeated = None;
         db.scan_invoices(|inv, number| {
             invoices.push(inv);
-            // Numbers in the ledger are distinct (its unique index, or a bulk
-            // load's own check while that is down): each lands at its row's place.
-            let _ = numbers.insert(number);
+            // Numbers in the ledger are distinct (its unique index, or a bulk load's
+            // own check while that is down), so each lands at its row's place.
+            if numbers.insert(number).is_err() {
+                repeated.get_or_insert_with(|| number.to_string());
+            }
         })?;
+        if let Some(number) = repeated {
+            bail!("internal error: invoice number {number} appears twice in the ledger");
+        }
         Ok(InvoiceDirectory { invoices, numbers })
     }
 
@@ -94,6 +100,16 @@ impl NumberIndex {
 
     fn find(&self, number: &str) -> Option<usize> {
         self.find_hashed(number, fold_hash(number))
+    }
+
+    pub(super) fn contains(&self, number: &str) -> bool {
+        self.find(number).is_some()
+    }
+
+    /// Add a number known not to be here yet.
+    pub(super) fn add_new(&mut self, number: &str) {
+        let inserted = self.insert(number);
+        debug_assert!(inserted.is_ok(), "{number} was already in the index");
     }
 
     fn find_hashed(&self, number: &str, hash: u32) -> Option<usize> {

@@ -129,7 +129,7 @@ impl Store {
             path: path.to_path_buf(),
             read_only,
         };
-        store.configure(true)?;
+        store.configure(true).map_err(|e| explain_busy(e, &shown))?;
         Ok(store)
     }
 
@@ -151,9 +151,20 @@ impl Store {
         // Only takes effect before the first table is created, so before WAL.
         self.conn.pragma_update(None, "page_size", 16_384)?;
         if wal {
-            // WAL lets a nightly report read while a terminal command writes.
-            self.conn
-                .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+            // WAL lets a nightly report read while a terminal command writes. While a
+            // bulk import holds the ledger in rollback-journal mode (`write_bulk`) the
+            // switch is refused at once, busy timeout or not: go on in that mode (the
+            // import switches back when done); reads then wait for its locks like any.
+            if let Err(e) = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+                && !matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                )
+            {
+                return Err(e.into());
+            }
         }
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -200,8 +211,9 @@ impl Store {
     /// journal holds only the pages the load changes that existed before it, which
     /// for a load into a new ledger is next to nothing. A kill mid-way still leaves
     /// the ledger as it was (the journal is rolled back on the next open). Readers
-    /// wait for the commit meanwhile, so this is only for bulk imports. If another
-    /// connection holds the ledger open, the mode cannot change and WAL is kept.
+    /// cannot read while the load holds its exclusive lock (they wait out the busy
+    /// timeout, then say the ledger is busy), so this is only for bulk imports. If
+    /// another connection holds the ledger open, the mode cannot change and WAL is kept.
     ///
     /// Foreign keys are not checked either: a bulk load resolves every reference it
     /// writes itself (clients by code, invoices by number, both read from this
@@ -220,11 +232,18 @@ impl Store {
                 .map(|mode| mode.eq_ignore_ascii_case("wal"))
                 .unwrap_or(true);
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        // FULL: with a rollback journal, NORMAL leaves a small window in which a power
+        // cut could corrupt the file (WAL needs no more than NORMAL).
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
         let result = self.write(f);
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Best effort from here: the transaction has committed or rolled back, and
+        // what it returned is what the user must see. Every open sets these again.
+        let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
+        let _ = self.conn.pragma_update(None, "foreign_keys", "ON");
         if switched {
-            self.conn
-                .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+            let _ = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()));
         }
         result
     }

@@ -1456,4 +1456,59 @@ fn bulk_imports_refuse_what_row_by_row_imports_refuse() {
     let stderr = refused(&empty, &["import", "invoices", "-"], Some(invoices));
     // SQLite's NOCASE folds ASCII letters only: X-ü and X-Ü are two numbers.
     expect_errors(&stderr, "stdin", &[(4, "number", "x-1")]);
+    // A row refused for another reason does not take its number: the row after it
+    // may use it, in bulk mode as row by row.
+    let invoices = "number,client,issue_date,amount\n\
+                    Y-1,ACME,2026-02-01,abc\n\
+                    Y-1,ACME,2026-02-01,10\n\
+                    Y-2,ACME,2026-02-01,-1\n";
+    let bulk = refused(&empty, &["import", "invoices", "-"], Some(invoices));
+    expect_errors(&bulk, "stdin", &[(2, "amount", "abc"), (4, "amount", "-1")]);
+    file(&empty, "y.csv", invoices);
+    let rows = refused(&empty, &["import", "invoices", "y.csv"], None);
+    assert_eq!(
+        error_lines(&rows, "y.csv").len(),
+        error_lines(&bulk, "stdin").len()
+    );
+}
+
+#[test]
+fn other_commands_still_read_the_ledger_while_a_bulk_import_runs() {
+    let l = small_ledger();
+    let before = l.ok(&["client", "list", "--format", "csv"]);
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("ar"))
+        .args(["import", "invoices", "-"])
+        .env_clear()
+        .env("AR_DB", &l.db)
+        .env("AR_TODAY", &l.today)
+        .env("HOME", l.path())
+        .current_dir(l.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ar import");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"number,client,issue_date,amount\n").unwrap();
+    for i in 0..2000 {
+        stdin
+            .write_all(format!("P-{i},ACME,2026-02-01,{}.00\n", i + 1).as_bytes())
+            .unwrap();
+    }
+    stdin.flush().unwrap();
+    // The import is under way (its transaction open, the ledger in rollback-journal
+    // mode) and waits for more rows: a report reads the ledger as it was.
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "the import ended early");
+    let during = l.run(&["client", "list", "--format", "csv"]);
+    assert_eq!(
+        String::from_utf8_lossy(&during.stdout),
+        before,
+        "while a bulk import runs: {}",
+        String::from_utf8_lossy(&during.stderr)
+    );
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(l.ok(&["invoice", "list"]).contains("P-1999"));
 }
