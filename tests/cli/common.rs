@@ -33,7 +33,13 @@ impl TestLedger {
 
     /// `ar` with a cleared environment: only the ledger, today, HOME and terminal width.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("ar").expect("ar binary");
+        Command::from_std(self.process())
+    }
+
+    /// The same as a plain `std::process::Command`, for tests that start `ar` and
+    /// act while it runs (pipe rows in, kill it, read beside it).
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ar"));
         cmd.env_clear()
             .env("AR_DB", &self.db)
             .env("AR_TODAY", &self.today)
@@ -112,18 +118,26 @@ pub fn dump(db: &Path) -> String {
     let mut out = String::new();
     for t in tables {
         out.push_str(&format!("## {t}\n"));
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
-            .expect("select");
-        let n = stmt.column_count();
-        let mut rows = stmt.query([]).expect("query");
-        while let Some(row) = rows.next().expect("row") {
-            let cells: Vec<String> = (0..n)
-                .map(|i| format!("{:?}", row.get_ref(i).expect("cell")))
-                .collect();
-            out.push_str(&cells.join("|"));
-            out.push('\n');
-        }
+        out.push_str(&rows_text(
+            &conn,
+            &format!("SELECT * FROM \"{t}\" ORDER BY rowid"),
+        ));
+    }
+    out
+}
+
+/// Every row `sql` returns, one line each, cells as SQLite gives them, `|` between.
+pub fn rows_text(conn: &rusqlite::Connection, sql: &str) -> String {
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let n = stmt.column_count();
+    let mut rows = stmt.query([]).expect("query");
+    let mut out = String::new();
+    while let Some(row) = rows.next().expect("row") {
+        let cells: Vec<String> = (0..n)
+            .map(|i| format!("{:?}", row.get_ref(i).expect("cell")))
+            .collect();
+        out.push_str(&cells.join("|"));
+        out.push('\n');
     }
     out
 }

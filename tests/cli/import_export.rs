@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{TestLedger, raw, raw_object, raw_rows};
+use crate::common::{TestLedger, raw, raw_object, raw_rows, rows_text};
 
 /// The generator every benchmark and cross-check uses, from the shared tree.
 fn gen_ledger(out: &Path, invoices: u32, seed: u32) {
@@ -1072,15 +1072,9 @@ fn json_export_is_one_document_with_exact_amounts() {
 fn an_import_killed_mid_way_leaves_the_ledger_as_it_was() {
     let l = small_ledger();
     let (before, schema_before) = (l.dump(), schema(&l.db));
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("ar"))
+    let mut child = l
+        .process()
         .args(["import", "invoices", "-"])
-        .env_clear()
-        .env("AR_DB", &l.db)
-        .env("AR_TODAY", &l.today)
-        .env("HOME", l.path())
-        .env("COLUMNS", "200")
-        .env("NO_COLOR", "1")
-        .current_dir(l.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -1178,14 +1172,10 @@ fn killed_dir_import_is_all_or_nothing(bulk: bool) {
     let mut killed_mid_way = 0;
     for tenth in [1, 3, 5, 7, 9] {
         let l = copy_ledger(&base);
-        let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("ar"))
+        let mut child = l
+            .process()
             .args(["import", "--dir", g.to_str().unwrap()])
-            .env_clear()
-            .env("AR_DB", &l.db)
-            .env("AR_TODAY", &l.today)
-            .env("HOME", l.path())
             .env("AR_BULK_BYTES", bulk_from)
-            .current_dir(l.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -1231,16 +1221,7 @@ fn derived(db: &Path) -> String {
         "SELECT id, settled, closed_on FROM invoices ORDER BY id",
         "SELECT id, unapplied, applied_on FROM payments ORDER BY id",
     ] {
-        let mut stmt = conn.prepare(sql).expect("prepare");
-        let n = stmt.column_count();
-        let mut rows = stmt.query([]).expect("query");
-        while let Some(row) = rows.next().expect("row") {
-            let cells: Vec<String> = (0..n)
-                .map(|i| format!("{:?}", row.get_ref(i).expect("cell")))
-                .collect();
-            out.push_str(&cells.join("|"));
-            out.push('\n');
-        }
+        out.push_str(&rows_text(&conn, sql));
         out.push_str("--\n");
     }
     out
@@ -1476,13 +1457,9 @@ fn bulk_imports_refuse_what_row_by_row_imports_refuse() {
 fn other_commands_still_read_the_ledger_while_a_bulk_import_runs() {
     let l = small_ledger();
     let before = l.ok(&["client", "list", "--format", "csv"]);
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("ar"))
+    let mut child = l
+        .process()
         .args(["import", "invoices", "-"])
-        .env_clear()
-        .env("AR_DB", &l.db)
-        .env("AR_TODAY", &l.today)
-        .env("HOME", l.path())
-        .current_dir(l.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
