@@ -332,6 +332,28 @@ fn import_file(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // blank line
         }
+        // Ledger texts are single lines, so a value the ledger reads with a line break
+        // in it is always an error, and nearly always a quote that was never closed:
+        // say that, rather than what the swallowed lines look like as text. (Columns
+        // the ledger does not read may hold anything.)
+        let broken = header
+            .index
+            .iter()
+            .find_map(|&(_, i)| record.get(i).filter(|v| v.contains('\n')).map(|v| (i, v)));
+        if let Some((i, value)) = broken {
+            // (A quote left open at the end of the file takes its last line break.)
+            let breaks = value.trim_end_matches(['\r', '\n']).matches('\n').count().max(1) as u64;
+            errors.push(RowError {
+                file: file.clone(),
+                line,
+                column: names.get(i).cloned().unwrap_or_default(),
+                reason: format!(
+                    "the value runs on to line {} (a quote \" opened here and not closed, or a line break inside quotes): close the quote, or keep the value on one line",
+                    line + breaks
+                ),
+            });
+            continue;
+        }
         let outcome = match source.kind {
             ImportKind::Settings => import_setting(batch, &header, &record),
             ImportKind::Clients => import_client(batch, &header, &record),

@@ -684,6 +684,15 @@ fn bad_client_rows_and_duplicates_in_the_file_or_the_ledger_any_case() {
 }
 
 #[test]
+fn a_quote_left_open_is_named_as_such_at_its_line() {
+    let l = small_ledger();
+    file(&l, "q.csv", "code,name\nA,Aye\nB,\"unterminated\nC,Cee\nD,Dee\n");
+    let stderr = refused(&l, &["import", "clients", "q.csv"], None);
+    expect_errors(&stderr, "q.csv", &[(3, "name", "runs on to line 5")]);
+    assert!(stderr.contains("not closed"), "{stderr}");
+}
+
+#[test]
 fn missing_required_columns_are_named_on_the_header_line() {
     let l = small_ledger();
     file(&l, "c.csv", "name,email\nAcme,a@b.example\n");
