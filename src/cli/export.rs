@@ -42,6 +42,18 @@ pub struct ExportArgs {
     format: ExportFormat,
 }
 
+/// Make sure `dir` is a directory to write into, creating it when missing.
+fn export_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(LedgerError::Invalid(format!(
+            "{} is a file, not a directory: give --dir a directory (it is created if missing)",
+            dir.display()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))
+}
+
 pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
     let mut ledger = ctx.open_ledger()?;
     match (args.format, &args.dir) {
@@ -51,7 +63,7 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
             sink.finish()
         }
         (ExportFormat::Json, Some(dir)) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            export_dir(dir)?;
             let path = dir.join("ledger.json");
             let mut sink = JsonSink::new(BufWriter::new(create(&path)?));
             ledger.export(&mut sink)?;
@@ -65,7 +77,7 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
         )
         .into()),
         (ExportFormat::Csv, Some(dir)) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            export_dir(dir)?;
             let written = CsvDirSink::create(dir).and_then(|mut sink| {
                 let counts = ledger.export(&mut sink)?;
                 sink.finish()?;

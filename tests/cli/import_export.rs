@@ -1044,6 +1044,21 @@ fn imported_payments_allocate_exactly_as_ar_pay_even_back_dated() {
 // ---------------------------------------------------------------------------------
 
 #[test]
+fn export_to_a_dir_that_is_a_file_says_so() {
+    let l = small_ledger();
+    file(&l, "afile", "not a directory");
+    let err = l.fails(&["export", "--dir", "afile"], 1);
+    assert!(
+        err.contains("afile is a file, not a directory: give --dir a directory"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(l.path().join("afile")).unwrap(),
+        "not a directory"
+    );
+}
+
+#[test]
 fn json_export_is_one_document_with_exact_amounts() {
     let a = hand_built();
     let text = a.ok(&["export", "--format", "json"]);
