@@ -99,15 +99,25 @@ impl fmt::Display for RowError {
 pub struct ImportErrors {
     pub errors: Vec<RowError>,
     pub total: usize,
+    /// How many of them repeat a client or invoice (of the ledger, or of the file).
+    pub duplicates: usize,
 }
 
 impl ImportErrors {
     /// The one-line summary that heads the list.
     pub fn headline(&self) -> String {
+        let rows = if self.total == 1 { "row" } else { "rows" };
+        if self.duplicates == self.total {
+            // Typically a backup imported back into the ledger it came from.
+            return format!(
+                "nothing imported: {} {rows} repeat{} clients or invoices the ledger or the file already holds; to restore a backup, import it into a new ledger (--db NEW.db), otherwise remove the repeats",
+                self.total,
+                if self.total == 1 { "s" } else { "" }
+            );
+        }
         format!(
-            "nothing imported: {} bad row{}; fix {} and import again",
+            "nothing imported: {} bad {rows}; fix {} and import again",
             self.total,
-            if self.total == 1 { "" } else { "s" },
             if self.total == 1 { "it" } else { "them" }
         )
     }
@@ -142,9 +152,11 @@ pub struct ImportSummary {
 /// Rows read so far and bytes consumed, for a progress bar.
 pub type Progress<'a> = &'a mut dyn FnMut(&str, u64);
 
+#[derive(Default)]
 struct Collector {
     errors: Vec<RowError>,
     total: usize,
+    duplicates: usize,
 }
 
 impl Collector {
@@ -194,10 +206,7 @@ impl Ledger {
                 dry_run,
                 ..ImportSummary::default()
             };
-            let mut errors = Collector {
-                errors: Vec::new(),
-                total: 0,
-            };
+            let mut errors = Collector::default();
             for source in sources {
                 import_file(batch, source, &mut summary, &mut errors, progress)?;
             }
@@ -206,6 +215,7 @@ impl Ledger {
                 return Err(ImportErrors {
                     errors: errors.errors,
                     total: errors.total,
+                    duplicates: errors.duplicates,
                 }
                 .into());
             }
@@ -367,12 +377,19 @@ fn import_file(
                 ImportKind::Invoices => summary.invoices += 1,
                 ImportKind::Payments => summary.payments += 1,
             },
-            Err(RowFailure::Bad { column, reason }) => errors.push(RowError {
-                file: file.clone(),
-                line,
-                column: column.to_string(),
+            Err(RowFailure::Bad {
+                column,
                 reason,
-            }),
+                duplicate,
+            }) => {
+                errors.duplicates += usize::from(duplicate);
+                errors.push(RowError {
+                    file: file.clone(),
+                    line,
+                    column: column.to_string(),
+                    reason,
+                });
+            }
             Err(RowFailure::Fatal(e)) => return Err(e),
         }
     }
@@ -458,7 +475,12 @@ impl Lines {
 
 /// A row refused (the import goes on to find more), or a failure that stops it.
 enum RowFailure {
-    Bad { column: &'static str, reason: String },
+    Bad {
+        column: &'static str,
+        reason: String,
+        /// The row repeats a client or invoice (see [`ImportErrors::headline`]).
+        duplicate: bool,
+    },
     Fatal(anyhow::Error),
 }
 
@@ -466,6 +488,7 @@ fn bad(column: &'static str, e: LedgerError) -> RowFailure {
     RowFailure::Bad {
         column,
         reason: e.to_string(),
+        duplicate: false,
     }
 }
 
@@ -475,6 +498,10 @@ fn classify(e: anyhow::Error, column_of: impl Fn(&LedgerError) -> &'static str) 
         Ok(le) => RowFailure::Bad {
             column: column_of(&le),
             reason: row_reason(&le),
+            duplicate: matches!(
+                le,
+                LedgerError::DuplicateInvoice(_) | LedgerError::DuplicateClient(_)
+            ),
         },
         Err(e) => RowFailure::Fatal(e),
     }
@@ -519,6 +546,7 @@ fn required<'r>(h: &Header, r: &'r csv::StringRecord, column: &'static str) -> R
     h.get(r, column).ok_or(RowFailure::Bad {
         column,
         reason: "is empty; a value is required".into(),
+        duplicate: false,
     })
 }
 

@@ -113,9 +113,11 @@ fn expect_errors(stderr: &str, file: &str, expected: &[(u64, &str, &str)]) {
     }
     let last = stderr.trim_end().lines().last().unwrap_or_default();
     let n = expected.len();
+    let rows = if n == 1 { "row" } else { "rows" };
+    // (When every row repeats a client or invoice, the verdict says that instead.)
     assert!(
         last.starts_with("error: nothing imported: ")
-            && last.contains(&format!(" {n} bad row{}", if n == 1 { "" } else { "s" })),
+            && (last.contains(&format!(" {n} bad {rows};")) || last.contains(&format!(" {n} {rows} repeat"))),
         "verdict with the count expected last:\n{stderr}"
     );
 }
@@ -1042,6 +1044,27 @@ fn imported_payments_allocate_exactly_as_ar_pay_even_back_dated() {
 // ---------------------------------------------------------------------------------
 // 5. JSON export
 // ---------------------------------------------------------------------------------
+
+#[test]
+fn a_backup_imported_back_into_its_own_ledger_is_told_to_use_a_new_one() {
+    let l = small_ledger();
+    l.ok(&["export", "--dir", "bk"]);
+    let stderr = refused(&l, &["import", "--dir", "bk"], None);
+    let last = stderr.trim_end().lines().last().unwrap();
+    assert!(
+        last.contains("repeat clients or invoices")
+            && last.contains("import it into a new ledger (--db NEW.db)"),
+        "{stderr}"
+    );
+    // One row that is bad for another reason: the usual verdict.
+    let a = std::fs::read_to_string(l.path().join("bk/clients.csv")).unwrap();
+    std::fs::write(l.path().join("bk/clients.csv"), format!("{a}NEW,\n")).unwrap();
+    let stderr = refused(&l, &["import", "--dir", "bk"], None);
+    assert!(
+        stderr.trim_end().ends_with("fix them and import again"),
+        "{stderr}"
+    );
+}
 
 #[test]
 fn export_to_a_dir_that_is_a_file_says_so() {
