@@ -36,6 +36,10 @@ pub struct Batch<'a, 'c> {
     paying_clients: Option<HashSet<i64>>,
     /// Set in bulk mode (see [`Batch::enter_bulk_mode`]).
     bulk: Option<Bulk>,
+    /// Row ids of the first client and invoice this batch entered: ids are given in
+    /// entry order, so an id tells which of the batch's entries it is.
+    first_client_id: Option<i64>,
+    first_invoice_id: Option<i64>,
 }
 
 /// A bulk load: indexes down, look-ups in memory, one whole-ledger replay at the end.
@@ -71,6 +75,8 @@ impl Ledger {
                 entered_for: HashSet::new(),
                 paying_clients: None,
                 bulk: None,
+                first_client_id: None,
+                first_invoice_id: None,
             };
             let value = f(&mut batch)?;
             let settings = batch.settings;
@@ -94,9 +100,31 @@ impl Batch<'_, '_> {
 
     pub fn add_client(&mut self, new: NewClient) -> Result<Client> {
         let client = add_client(self.db, self.settings.currency, self.settings.terms, new)?;
+        self.first_client_id.get_or_insert(client.id);
         self.clients
             .insert(client.code.to_ascii_uppercase(), Rc::new(client.clone()));
         Ok(client)
+    }
+
+    /// Which of this batch's invoices (0 for the first it entered) is numbered
+    /// `number`, if one is: for saying which row a repeated number repeats.
+    pub fn entered_invoice(&self, number: &str) -> Result<Option<usize>> {
+        if let Some(numbers) = self.bulk.as_ref().and_then(|b| b.numbers.as_ref()) {
+            // The unique index is down: the load's own list has the batch's numbers,
+            // in entry order.
+            return Ok(numbers.position(number.trim()));
+        }
+        let id = self.db.invoice_ref(number)?.map(|i| i.id);
+        Ok(entry_index(id, self.first_invoice_id))
+    }
+
+    /// Which of this batch's clients (0 for the first it entered) has `code`.
+    pub fn entered_client(&self, code: &str) -> Result<Option<usize>> {
+        let id = self
+            .db
+            .find_client(code.trim(), self.settings.currency)?
+            .map(|c| c.id);
+        Ok(entry_index(id, self.first_client_id))
     }
 
     /// How many clients the invoices and payments entered so far belong to.
@@ -132,6 +160,7 @@ impl Batch<'_, '_> {
                 self.mark(added.client_id, from);
             }
             self.entered_for.insert(client.id);
+            self.first_invoice_id.get_or_insert(added.id);
             return Ok(added.id);
         };
         // While the unique index is down, numbers are checked here: the same rule,
@@ -153,6 +182,7 @@ impl Batch<'_, '_> {
         bulk.replay |= may_have_payments;
         bulk.directory = None;
         self.entered_for.insert(client.id);
+        self.first_invoice_id.get_or_insert(added.id);
         Ok(added.id)
     }
 
@@ -279,4 +309,10 @@ impl Batch<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// The position among a batch's entries of the row `id`, given the batch's first id.
+fn entry_index(id: Option<i64>, first: Option<i64>) -> Option<usize> {
+    let (id, first) = (id?, first?);
+    usize::try_from(id - first).ok()
 }

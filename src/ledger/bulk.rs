@@ -106,6 +106,11 @@ impl NumberIndex {
         self.find(number).is_some()
     }
 
+    /// Where `number` was added (0 for the first), if it was.
+    pub(super) fn position(&self, number: &str) -> Option<usize> {
+        self.find(number)
+    }
+
     /// Add a number known not to be here yet.
     pub(super) fn add_new(&mut self, number: &str) {
         let inserted = self.insert(number);

@@ -157,6 +157,10 @@ struct Collector {
     errors: Vec<RowError>,
     total: usize,
     duplicates: usize,
+    /// Lines of the clients and invoices entered so far, in entry order: a repeated
+    /// code or number is then told which line it repeats.
+    client_lines: Vec<u64>,
+    invoice_lines: Vec<u64>,
 }
 
 impl Collector {
@@ -373,8 +377,14 @@ fn import_file(
         match outcome {
             Ok(()) => match source.kind {
                 ImportKind::Settings => {}
-                ImportKind::Clients => summary.clients += 1,
-                ImportKind::Invoices => summary.invoices += 1,
+                ImportKind::Clients => {
+                    summary.clients += 1;
+                    errors.client_lines.push(line);
+                }
+                ImportKind::Invoices => {
+                    summary.invoices += 1;
+                    errors.invoice_lines.push(line);
+                }
                 ImportKind::Payments => summary.payments += 1,
             },
             Err(RowFailure::Bad {
@@ -382,7 +392,13 @@ fn import_file(
                 reason,
                 duplicate,
             }) => {
-                errors.duplicates += usize::from(duplicate);
+                let reason = match duplicate {
+                    Some(repeated) => {
+                        errors.duplicates += 1;
+                        repeated.reason(batch, errors)?
+                    }
+                    None => reason,
+                };
                 errors.push(RowError {
                     file: file.clone(),
                     line,
@@ -479,16 +495,52 @@ enum RowFailure {
         column: &'static str,
         reason: String,
         /// The row repeats a client or invoice (see [`ImportErrors::headline`]).
-        duplicate: bool,
+        duplicate: Option<Repeated>,
     },
     Fatal(anyhow::Error),
+}
+
+/// A client code or invoice number the ledger or the file already has.
+enum Repeated {
+    Client(String),
+    Invoice(String),
+}
+
+impl Repeated {
+    /// Which: a row of this import (by its line), or the ledger as it was.
+    fn reason(&self, batch: &Batch, collected: &Collector) -> Result<String> {
+        let (what, key, rule, entered, lines) = match self {
+            Repeated::Client(code) => (
+                "client",
+                code,
+                "codes",
+                batch.entered_client(code)?,
+                &collected.client_lines,
+            ),
+            Repeated::Invoice(number) => (
+                "invoice",
+                number,
+                "numbers",
+                batch.entered_invoice(number)?,
+                &collected.invoice_lines,
+            ),
+        };
+        Ok(match entered.and_then(|i| lines.get(i)) {
+            Some(line) => format!(
+                "{what} `{key}` repeats line {line}: {rule} are unique (in any letter case); remove one of the two rows"
+            ),
+            None => {
+                format!("{what} `{key}` is already in the ledger: {rule} are unique (in any letter case)")
+            }
+        })
+    }
 }
 
 fn bad(column: &'static str, e: LedgerError) -> RowFailure {
     RowFailure::Bad {
         column,
         reason: e.to_string(),
-        duplicate: false,
+        duplicate: None,
     }
 }
 
@@ -498,27 +550,26 @@ fn classify(e: anyhow::Error, column_of: impl Fn(&LedgerError) -> &'static str) 
         Ok(le) => RowFailure::Bad {
             column: column_of(&le),
             reason: row_reason(&le),
-            duplicate: matches!(
-                le,
-                LedgerError::DuplicateInvoice(_) | LedgerError::DuplicateClient(_)
-            ),
+            duplicate: match &le {
+                LedgerError::DuplicateInvoice(n) => Some(Repeated::Invoice(n.clone())),
+                LedgerError::DuplicateClient(c) => Some(Repeated::Client(c.clone())),
+                _ => None,
+            },
         },
         Err(e) => RowFailure::Fatal(e),
     }
 }
 
-/// The ledger's refusal, reworded where its advice is for the command line.
+/// The ledger's refusal, reworded where its advice is for the command line. (A repeated
+/// code or number is worded by [`Repeated::reason`], which knows the file's lines.)
 fn row_reason(le: &LedgerError) -> String {
     match le {
-        LedgerError::DuplicateInvoice(n) => format!(
-            "invoice `{n}` is already in the ledger or earlier in this file: numbers are unique (in any letter case)"
-        ),
-        LedgerError::DuplicateClient(c) => format!(
-            "client `{c}` is already in the ledger or earlier in this file: codes are unique (in any letter case)"
-        ),
         LedgerError::UnknownClient(c) => {
             format!("unknown client `{c}`: import it first (clients.csv) or add it with `ar client add`")
         }
+        LedgerError::UnknownInvoice(n) => format!(
+            "unknown invoice `{n}`: import it first (invoices.csv), fix the number, or leave invoice empty to pay the oldest invoices"
+        ),
         LedgerError::InvoiceOfOtherClient {
             invoice,
             owner,
@@ -546,7 +597,7 @@ fn required<'r>(h: &Header, r: &'r csv::StringRecord, column: &'static str) -> R
     h.get(r, column).ok_or(RowFailure::Bad {
         column,
         reason: "is empty; a value is required".into(),
-        duplicate: false,
+        duplicate: None,
     })
 }
 

@@ -1456,8 +1456,8 @@ fn bulk_imports_refuse_what_row_by_row_imports_refuse() {
         &stderr,
         "stdin",
         &[
-            (3, "number", "n-1"),
-            (4, "number", "inv-9"),
+            (3, "number", "`n-1` repeats line 2"),
+            (4, "number", "`inv-9` is already in the ledger"),
             (5, "client", "NOPE"),
         ],
     );
@@ -1469,7 +1469,14 @@ fn bulk_imports_refuse_what_row_by_row_imports_refuse() {
     expect_errors(
         &stderr,
         "stdin",
-        &[(2, "invoice", "NOPE-9"), (3, "invoice", "belongs to client")],
+        &[
+            (
+                2,
+                "invoice",
+                "unknown invoice `NOPE-9`: import it first (invoices.csv)",
+            ),
+            (3, "invoice", "belongs to client"),
+        ],
     );
     // Into an empty ledger the unique index is down during the load: the load's own
     // check finds repeats in any letter case.
@@ -1483,7 +1490,7 @@ fn bulk_imports_refuse_what_row_by_row_imports_refuse() {
                     X-Ü,ACME,2026-02-01,10\n";
     let stderr = refused(&empty, &["import", "invoices", "-"], Some(invoices));
     // SQLite's NOCASE folds ASCII letters only: X-ü and X-Ü are two numbers.
-    expect_errors(&stderr, "stdin", &[(4, "number", "x-1")]);
+    expect_errors(&stderr, "stdin", &[(4, "number", "`x-1` repeats line 2")]);
     // A row refused for another reason does not take its number: the row after it
     // may use it, in bulk mode as row by row.
     let invoices = "number,client,issue_date,amount\n\

@@ -138,7 +138,10 @@ fn import_reasons_for_invoices_name_csv_fixes() {
 
     // I-9 is not in the ledger: it repeats line 3 of the same file.
     let dup = reason(&err, &p, 4, "number");
-    assert!(dup.contains("earlier in this file"), "{dup}");
+    assert_eq!(
+        dup,
+        "invoice `I-9` repeats line 3: numbers are unique (in any letter case); remove one of the two rows"
+    );
     no_flag_advice(dup);
     assert!(!err.contains(&format!("{p}:3:")), "line 3 is fine:\n{err}");
 }
