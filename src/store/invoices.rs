@@ -87,30 +87,32 @@ pub(super) fn invoice_row_with(row: &Row, client: String) -> rusqlite::Result<(I
 
 impl Db<'_> {
     pub fn insert_invoice(&self, inv: &NewInvoiceRow) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO invoices (number, client_id, currency, issue_date, due_date, amount, terms_days,
-                 discount_bp, discount_days, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                inv.number,
-                inv.client_id,
-                inv.currency.code(),
-                DateText::new(inv.issue_date),
-                DateText::new(inv.due_date),
-                inv.amount,
-                inv.terms.net_days,
-                inv.terms.discount_bp,
-                inv.terms.discount_days,
-                inv.description
-            ])
-            .map_err(|e| match e.sqlite_error_code() {
-                // The unique index on number (any case) is the one duplicate check.
-                Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                    anyhow::Error::from(LedgerError::DuplicateInvoice(inv.number.to_string()))
-                }
-                _ => e.into(),
-            })?;
+        self.with_hot(
+            &self.hot.insert_invoice,
+            "INSERT INTO invoices (number, client_id, currency, issue_date, due_date, amount, terms_days,
+             discount_bp, discount_days, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            |stmt| {
+                stmt.execute(params![
+                    inv.number,
+                    inv.client_id,
+                    inv.currency.code(),
+                    DateText::new(inv.issue_date),
+                    DateText::new(inv.due_date),
+                    inv.amount,
+                    inv.terms.net_days,
+                    inv.terms.discount_bp,
+                    inv.terms.discount_days,
+                    inv.description
+                ])
+            },
+        )
+        .map_err(|e| match e.sqlite_error_code() {
+            // The unique index on number (any case) is the one duplicate check.
+            Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                anyhow::Error::from(LedgerError::DuplicateInvoice(inv.number.to_string()))
+            }
+            _ => e.into(),
+        })?;
         Ok(self.conn.last_insert_rowid())
     }
 

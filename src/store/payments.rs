@@ -56,19 +56,21 @@ impl Db<'_> {
         // Inserted as applied in full on its date, as most payments turn out to be:
         // the replay that follows in the same transaction corrects the others (and a
         // bulk load's replay then rewrites only those).
-        self.conn
-            .prepare_cached(
-                "INSERT INTO payments (client_id, currency, date, amount, invoice_id, reference, unapplied, applied_on)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?3)",
-            )?
-            .execute(params![
-                p.client_id,
-                p.currency.code(),
-                DateText::new(p.date),
-                p.amount,
-                p.invoice_id,
-                p.reference
-            ])?;
+        self.with_hot(
+            &self.hot.insert_payment,
+            "INSERT INTO payments (client_id, currency, date, amount, invoice_id, reference, unapplied, applied_on)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?3)",
+            |stmt| {
+                stmt.execute(params![
+                    p.client_id,
+                    p.currency.code(),
+                    DateText::new(p.date),
+                    p.amount,
+                    p.invoice_id,
+                    p.reference
+                ])
+            },
+        )?;
         Ok(self.conn.last_insert_rowid())
     }
 
