@@ -44,9 +44,12 @@ pub struct ExportArgs {
 
 /// Make sure `dir` is a directory to write into, creating it when missing.
 fn export_dir(dir: &Path) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
+    // Without trailing separators (`afile/` is not "missing" but "not a directory"),
+    // and without following a symlink (a dangling one is not a directory either).
+    let bare: PathBuf = dir.components().collect();
+    if std::fs::symlink_metadata(&bare).is_ok() && !bare.is_dir() {
         return Err(LedgerError::Invalid(format!(
-            "{} is a file, not a directory: give --dir a directory (it is created if missing)",
+            "{} exists and is not a directory: give --dir a directory (it is created if missing)",
             dir.display()
         ))
         .into());

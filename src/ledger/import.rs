@@ -99,7 +99,7 @@ impl fmt::Display for RowError {
 pub struct ImportErrors {
     pub errors: Vec<RowError>,
     pub total: usize,
-    /// How many of them repeat a client or invoice (of the ledger, or of the file).
+    /// How many of them repeat a client or invoice the ledger held before.
     pub duplicates: usize,
 }
 
@@ -110,7 +110,7 @@ impl ImportErrors {
         if self.duplicates == self.total {
             // Typically a backup imported back into the ledger it came from.
             return format!(
-                "nothing imported: {} {rows} repeat{} clients or invoices the ledger or the file already holds; to restore a backup, import it into a new ledger (--db NEW.db), otherwise remove the repeats",
+                "nothing imported: {} {rows} repeat{} clients or invoices the ledger already holds; to restore a backup, import it into a new ledger (--db NEW.db)",
                 self.total,
                 if self.total == 1 { "s" } else { "" }
             );
@@ -361,16 +361,21 @@ fn import_file(
             .iter()
             .find_map(|&(_, i)| record.get(i).filter(|v| v.contains('\n')).map(|v| (i, v)));
         if let Some((i, value)) = broken {
-            // (A quote left open at the end of the file takes its last line break.)
-            let breaks = value.trim_end_matches(['\r', '\n']).matches('\n').count().max(1) as u64;
+            // (A quote left open on the last line takes only its final line break.)
+            let breaks = value.trim_end_matches(['\r', '\n']).matches('\n').count() as u64;
+            let reason = if breaks == 0 {
+                "a quote \" opened here is not closed before the end of the file: close it".to_string()
+            } else {
+                format!(
+                    "the value runs on to line {} (a quote \" opened here and not closed, or a line break inside quotes): close the quote, or keep the value on one line",
+                    line + breaks
+                )
+            };
             errors.push(RowError {
                 file: file.clone(),
                 line,
                 column: names.get(i).cloned().unwrap_or_default(),
-                reason: format!(
-                    "the value runs on to line {} (a quote \" opened here and not closed, or a line break inside quotes): close the quote, or keep the value on one line",
-                    line + breaks
-                ),
+                reason,
             });
             continue;
         }
@@ -400,8 +405,9 @@ fn import_file(
             }) => {
                 let reason = match duplicate {
                     Some(repeated) => {
-                        errors.duplicates += 1;
-                        repeated.reason(batch, errors)?
+                        let (reason, of_ledger) = repeated.reason(batch, errors)?;
+                        errors.duplicates += usize::from(of_ledger);
+                        reason
                     }
                     None => reason,
                 };
@@ -513,8 +519,9 @@ enum Repeated {
 }
 
 impl Repeated {
-    /// Which: a row of this import (by its line), or the ledger as it was.
-    fn reason(&self, batch: &Batch, collected: &Collector) -> Result<String> {
+    /// Which: a row of this import (by its line), or the ledger as it was (then
+    /// `true`).
+    fn reason(&self, batch: &Batch, collected: &Collector) -> Result<(String, bool)> {
         let (what, key, rule, entered, lines) = match self {
             Repeated::Client(code) => (
                 "client",
@@ -532,12 +539,16 @@ impl Repeated {
             ),
         };
         Ok(match entered.and_then(|i| lines.get(i)) {
-            Some(line) => format!(
-                "{what} `{key}` repeats line {line}: {rule} are unique (in any letter case); remove one of the two rows"
+            Some(line) => (
+                format!(
+                    "{what} `{key}` repeats line {line}: {rule} are unique (in any letter case); remove one of the two rows"
+                ),
+                false,
             ),
-            None => {
-                format!("{what} `{key}` is already in the ledger: {rule} are unique (in any letter case)")
-            }
+            None => (
+                format!("{what} `{key}` is already in the ledger: {rule} are unique (in any letter case)"),
+                true,
+            ),
         })
     }
 }
@@ -676,6 +687,15 @@ fn import_invoice(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Resul
     let amount = required(h, r, "amount")?;
     let terms = terms_in(h, r, batch.settings().terms.net_days)?;
     let voided_on = date_in(h, r, "voided_on")?;
+    // Checked before the insert: a row must not be entered and then refused.
+    let void_reason = match voided_on {
+        Some(_) => h
+            .get(r, "void_reason")
+            .map(|t| super::clean_text("void reason", t, 500))
+            .transpose()
+            .map_err(|e| bad("void_reason", e))?,
+        None => None,
+    };
     let id = batch
         .add_invoice(NewInvoice {
             client: client.to_string(),
@@ -701,7 +721,7 @@ fn import_invoice(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Resul
         })?;
     if let Some(on) = voided_on {
         batch
-            .void_new_invoice(id, on, h.get(r, "void_reason"))
+            .void_new_invoice(id, on, void_reason.as_deref())
             .map_err(|e| classify(e, |_| "void_reason"))?;
     }
     Ok(())

@@ -1052,7 +1052,7 @@ fn a_backup_imported_back_into_its_own_ledger_is_told_to_use_a_new_one() {
     let stderr = refused(&l, &["import", "--dir", "bk"], None);
     let last = stderr.trim_end().lines().last().unwrap();
     assert!(
-        last.contains("repeat clients or invoices")
+        last.contains("repeat clients or invoices the ledger already holds")
             && last.contains("import it into a new ledger (--db NEW.db)"),
         "{stderr}"
     );
@@ -1067,12 +1067,54 @@ fn a_backup_imported_back_into_its_own_ledger_is_told_to_use_a_new_one() {
 }
 
 #[test]
+fn repeats_name_their_line_even_after_a_row_refused_for_its_void_reason() {
+    let l = small_ledger();
+    let text = "number,client,issue_date,amount,voided_on,void_reason\n\
+                V1,ACME,2026-01-01,10,2026-01-02,bad\treason\n\
+                A1,ACME,2026-01-01,10,,\n\
+                A2,ACME,2026-01-01,10,,\n\
+                A1,ACME,2026-01-01,10,,\n\
+                A2,ACME,2026-01-01,10,,\n\
+                V1,ACME,2026-01-01,10,,\n";
+    file(&l, "i.csv", text);
+    let expected = [
+        (2, "void_reason", "control characters"),
+        (5, "number", "`A1` repeats line 3"),
+        (6, "number", "`A2` repeats line 4"),
+    ];
+    let rows = refused(&l, &["import", "invoices", "i.csv"], None);
+    expect_errors(&rows, "i.csv", &expected);
+    // The same through a pipe (bulk mode), and into a ledger without invoices (the
+    // unique index down): the same list.
+    let bulk = refused(&l, &["import", "invoices", "-"], Some(text));
+    expect_errors(&bulk, "stdin", &expected);
+    let empty = TestLedger::new();
+    empty.ok(&["client", "add", "ACME", "--name", "Acme"]);
+    let bulk = refused(&empty, &["import", "invoices", "-"], Some(text));
+    expect_errors(&bulk, "stdin", &expected);
+    // Repeats within the file only: the usual verdict, no advice to restore.
+    assert!(bulk.trim_end().ends_with("fix them and import again"), "{bulk}");
+}
+
+#[test]
+fn a_quote_left_open_on_the_last_line_is_named() {
+    let l = small_ledger();
+    file(&l, "q.csv", "code,name\nA,Aye\nB,\"Bee\n");
+    let stderr = refused(&l, &["import", "clients", "q.csv"], None);
+    expect_errors(
+        &stderr,
+        "q.csv",
+        &[(3, "name", "not closed before the end of the file")],
+    );
+}
+
+#[test]
 fn export_to_a_dir_that_is_a_file_says_so() {
     let l = small_ledger();
     file(&l, "afile", "not a directory");
     let err = l.fails(&["export", "--dir", "afile"], 1);
     assert!(
-        err.contains("afile is a file, not a directory: give --dir a directory"),
+        err.contains("afile exists and is not a directory: give --dir a directory"),
         "{err}"
     );
     assert_eq!(
