@@ -112,7 +112,7 @@ impl Batch<'_, '_> {
         if let Some(numbers) = self.bulk.as_ref().and_then(|b| b.numbers.as_ref()) {
             // The unique index is down: the load's own list has the batch's numbers,
             // in entry order.
-            return Ok(numbers.position(number.trim()));
+            return Ok(numbers.find(number.trim()));
         }
         let id = self.db.invoice_ref(number)?.map(|i| i.id);
         Ok(entry_index(id, self.first_invoice_id))
@@ -167,7 +167,7 @@ impl Batch<'_, '_> {
         // and only rows that are otherwise valid take a number (as in the index).
         let number = new.number.as_deref().map(|n| n.trim().to_string());
         if let (Some(numbers), Some(n)) = (&bulk.numbers, &number)
-            && numbers.contains(n)
+            && numbers.find(n).is_some()
         {
             bail!(LedgerError::DuplicateInvoice(n.clone()));
         }

@@ -98,17 +98,9 @@ impl NumberIndex {
         Ok(i)
     }
 
-    fn find(&self, number: &str) -> Option<usize> {
-        self.find_hashed(number, fold_hash(number))
-    }
-
-    pub(super) fn contains(&self, number: &str) -> bool {
-        self.find(number).is_some()
-    }
-
     /// Where `number` was added (0 for the first), if it was.
-    pub(super) fn position(&self, number: &str) -> Option<usize> {
-        self.find(number)
+    pub(super) fn find(&self, number: &str) -> Option<usize> {
+        self.find_hashed(number, fold_hash(number))
     }
 
     /// Add a number known not to be here yet.

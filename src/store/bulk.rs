@@ -4,7 +4,7 @@
 //! replay that follows reads whole tables front to back instead of a client at a time.
 
 use anyhow::Result;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{DateText, Db, currency_column, date_column, date_or_not_yet};
 use crate::domain::{Currency, Date};
@@ -42,14 +42,17 @@ impl BulkLoad {
     }
 }
 
-/// The DDL of the dropped indexes, as the schema itself had it.
-pub struct DroppedIndexes(Vec<String>);
+/// The unique index on invoice numbers (migrations/0001_init.sql).
+const INVOICE_NUMBERS: &str = "invoices_number";
+
+/// The dropped indexes by name, with their DDL as the schema itself had it.
+pub struct DroppedIndexes(Vec<(&'static str, String)>);
 
 impl DroppedIndexes {
     /// Whether the unique index on invoice numbers is down: the load then checks
     /// numbers itself, and nothing may look an invoice up by number in SQL.
     pub fn without_invoice_numbers(&self) -> bool {
-        self.0.iter().any(|sql| sql.contains("invoices_number"))
+        self.0.iter().any(|(name, _)| *name == INVOICE_NUMBERS)
     }
 }
 
@@ -86,10 +89,11 @@ impl Db<'_> {
     /// when the invoices table is empty (a first load): it is then rebuilt by one sort,
     /// and a duplicate number fails that rebuild if the caller's own check missed it.
     pub fn drop_secondary_indexes(&self, load: BulkLoad) -> Result<DroppedIndexes> {
-        let mut names: Vec<&str> = load.indexes().to_vec();
-        let no_invoices = !self.conn.prepare("SELECT 1 FROM invoices LIMIT 1")?.exists([])?;
-        if matches!(load, BulkLoad::Invoices) && no_invoices {
-            names.push("invoices_number");
+        let mut names: Vec<&'static str> = load.indexes().to_vec();
+        if matches!(load, BulkLoad::Invoices)
+            && !self.conn.prepare("SELECT 1 FROM invoices LIMIT 1")?.exists([])?
+        {
+            names.push(INVOICE_NUMBERS);
         }
         let mut ddl = Vec::new();
         for name in names {
@@ -100,10 +104,10 @@ impl Db<'_> {
                     [name],
                     |r| r.get(0),
                 )
-                .ok();
+                .optional()?;
             if let Some(sql) = sql {
                 self.conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
-                ddl.push(sql);
+                ddl.push((name, sql));
             }
         }
         // Rows are appended and then swept in order, so a small page cache does: the
@@ -116,7 +120,7 @@ impl Db<'_> {
         // Both cores, and the usual cache, for the sorts that rebuild the indexes.
         self.conn.pragma_update(None, "threads", 2)?;
         self.conn.pragma_update(None, "cache_size", super::CACHE_SIZE)?;
-        for sql in dropped.0 {
+        for (_, sql) in dropped.0 {
             self.conn.execute_batch(&sql)?;
         }
         self.conn.pragma_update(None, "threads", 0)?;
