@@ -105,7 +105,7 @@ fn open_source(kind: ImportKind, file: &Path) -> Result<ImportSource> {
         return Ok(ImportSource {
             kind,
             name: "stdin".into(),
-            reader: Box::new(std::io::stdin().lock()),
+            reader: Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())),
             size: None,
         });
     }

@@ -83,11 +83,17 @@ impl Currency {
     /// Parse a currency code, case-insensitively.
     pub fn parse(text: &str) -> Result<Currency, LedgerError> {
         let text = text.trim();
+        // The table is sorted by code: a binary search on the upper-cased code (an
+        // import parses one per row).
+        let mut key = [0u8; 3];
+        if text.len() == key.len() {
+            key.copy_from_slice(text.as_bytes());
+            key.make_ascii_uppercase();
+        }
         CURRENCIES
-            .iter()
-            .position(|(code, _)| code.eq_ignore_ascii_case(text))
+            .binary_search_by(|(code, _)| code.as_bytes().cmp(&key[..]))
             .map(|i| Currency(i as u8))
-            .ok_or_else(|| LedgerError::UnknownCurrency(text.trim().to_string()))
+            .map_err(|_| LedgerError::UnknownCurrency(text.to_string()))
     }
 
     pub fn code(&self) -> &'static str {
@@ -307,6 +313,13 @@ mod tests {
         assert!(CURRENCIES.len() <= usize::from(u8::MAX));
         assert!(Currency::parse("EUR").unwrap() < usd());
         assert_eq!((usd().code(), usd().digits()), ("USD", 2));
+        for (i, (code, _)) in CURRENCIES.iter().enumerate() {
+            assert_eq!(Currency::parse(&code.to_lowercase()).unwrap().0, i as u8);
+        }
+        assert_eq!(Currency::parse(" usd ").unwrap(), usd());
+        for unknown in ["", "US", "USDX", "XXX", "AAA", "ZZZ", "ÜSD", "U\0D"] {
+            assert!(Currency::parse(unknown).is_err(), "{unknown}");
+        }
     }
 
     #[test]

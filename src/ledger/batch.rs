@@ -2,15 +2,16 @@
 //! the end instead of after every entry. What `ar demo` and bulk import write through;
 //! validation is the same code single commands use.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 
 use super::bulk::{InvoiceDirectory, NumberIndex, replay_ledger};
 use super::clients::add_client;
-use super::invoices::add_invoice;
-use super::payments::record_payment;
+use super::invoices::{CheckedInvoice, add_invoice};
+use super::payments::{CheckedPayment, record_payment};
 use super::{
     KEY_CURRENCY, KEY_DEMO, KEY_NEXT, KEY_PREFIX, KEY_TERMS, Ledger, NewClient, NewInvoice, NewPayment,
     Settings, clean_text, replay_client, resolve_client,
@@ -30,10 +31,10 @@ pub struct Batch<'a, 'c> {
     /// Scratch space for upper-casing a code (no allocation per row).
     key: String,
     /// Clients that invoices or payments of this batch were entered for.
-    entered_for: HashSet<i64>,
+    entered_for: IdSet,
     /// Clients with any payment (loaded on first use, kept up to date): only their
     /// new invoices can be reached by an existing payment.
-    paying_clients: Option<HashSet<i64>>,
+    paying_clients: Option<IdSet>,
     /// Set in bulk mode (see [`Batch::enter_bulk_mode`]).
     bulk: Option<Bulk>,
     /// Row ids of the first client and invoice this batch entered: ids are given in
@@ -51,7 +52,7 @@ struct Bulk {
     numbers: Option<NumberIndex>,
     /// Where payment rows find the invoice they name; loaded at the first one, and
     /// dropped when an invoice is added after it.
-    directory: Option<InvoiceDirectory>,
+    directory: Option<Arc<InvoiceDirectory>>,
     /// Whether the load can have moved any allocation.
     replay: bool,
 }
@@ -72,7 +73,7 @@ impl Ledger {
                 replay_from: HashMap::new(),
                 clients: hashbrown::HashMap::new(),
                 key: String::new(),
-                entered_for: HashSet::new(),
+                entered_for: IdSet::default(),
                 paying_clients: None,
                 bulk: None,
                 first_client_id: None,
@@ -146,16 +147,21 @@ impl Batch<'_, '_> {
     }
 
     pub fn add_invoice(&mut self, new: NewInvoice) -> Result<i64> {
+        self.add_checked_invoice(new.check(self.settings.currency)?)
+    }
+
+    /// [`Batch::add_invoice`] of a row already checked (by [`NewInvoice::check`]).
+    pub(crate) fn add_checked_invoice(&mut self, new: CheckedInvoice) -> Result<i64> {
         let client = self.client(&new.client)?;
         if self.paying_clients.is_none() {
-            self.paying_clients = Some(self.db.clients_with_payments()?);
+            self.paying_clients = Some(self.db.clients_with_payments()?.into_iter().collect());
         }
         let may_have_payments = self
             .paying_clients
             .as_ref()
-            .is_some_and(|set| set.contains(&client.id));
+            .is_some_and(|set| set.contains(client.id));
         let Some(bulk) = &mut self.bulk else {
-            let added = add_invoice(self.db, &client, self.settings.currency, new, may_have_payments)?;
+            let added = add_invoice(self.db, &client, new, may_have_payments)?;
             if let Some(from) = added.replay_from {
                 self.mark(added.client_id, from);
             }
@@ -165,19 +171,22 @@ impl Batch<'_, '_> {
         };
         // While the unique index is down, numbers are checked here: the same rule,
         // and only rows that are otherwise valid take a number (as in the index).
-        let number = new.number.as_deref().map(|n| n.trim().to_string());
-        if let (Some(numbers), Some(n)) = (&bulk.numbers, &number)
-            && numbers.find(n).is_some()
-        {
-            bail!(LedgerError::DuplicateInvoice(n.clone()));
-        }
-        // The whole-ledger replay at the end settles whatever a payment can reach.
-        let added = add_invoice(self.db, &client, self.settings.currency, new, false)?;
-        match (&mut bulk.numbers, &number) {
-            (Some(numbers), Some(n)) => numbers.add_new(n),
+        let numbered = match (&bulk.numbers, &new.number) {
+            (Some(numbers), Some(n)) => {
+                let probe = numbers.probe(n);
+                if probe.found.is_some() {
+                    bail!(LedgerError::DuplicateInvoice(n.clone()));
+                }
+                Some((n.clone(), probe))
+            }
             // A generated number: not something an import does.
             (Some(_), None) => bail!("internal error: bulk load of an invoice without a number"),
-            _ => {}
+            (None, _) => None,
+        };
+        // The whole-ledger replay at the end settles whatever a payment can reach.
+        let added = add_invoice(self.db, &client, new, false)?;
+        if let (Some(numbers), Some((n, probe))) = (&mut bulk.numbers, numbered) {
+            numbers.add_absent(&n, probe);
         }
         bulk.replay |= may_have_payments;
         bulk.directory = None;
@@ -187,17 +196,16 @@ impl Batch<'_, '_> {
     }
 
     pub fn record_payment(&mut self, new: NewPayment) -> Result<i64> {
+        let directory = self.invoice_directory()?;
+        let checked = new.check(self.settings.currency, directory.as_deref())?;
+        self.record_checked_payment(checked)
+    }
+
+    /// [`Batch::record_payment`] of a row already checked (by [`NewPayment::check`]).
+    pub(crate) fn record_checked_payment(&mut self, new: CheckedPayment) -> Result<i64> {
         let client = self.client(&new.client)?;
-        let directory = match &mut self.bulk {
-            Some(bulk) => {
-                bulk.replay = true;
-                if bulk.directory.is_none() {
-                    bulk.directory = Some(InvoiceDirectory::load(self.db)?);
-                }
-                bulk.directory.as_ref()
-            }
-            None => None,
-        };
+        let directory = self.invoice_directory()?;
+        let directory = directory.as_deref();
         let bulk = directory.is_some();
         let (id, client_id, date) = record_payment(self.db, &client, self.settings.currency, new, directory)?;
         if !bulk {
@@ -208,6 +216,19 @@ impl Batch<'_, '_> {
             set.insert(client_id);
         }
         Ok(id)
+    }
+
+    /// In bulk mode, every invoice of the ledger by number (loaded on first use), for
+    /// payment rows to find theirs in.
+    pub(super) fn invoice_directory(&mut self) -> Result<Option<Arc<InvoiceDirectory>>> {
+        let Some(bulk) = &mut self.bulk else {
+            return Ok(None);
+        };
+        bulk.replay = true;
+        if bulk.directory.is_none() {
+            bulk.directory = Some(Arc::new(InvoiceDirectory::load(self.db)?));
+        }
+        Ok(bulk.directory.clone())
     }
 
     /// Void an invoice just imported as void (it has no allocations yet).
@@ -274,6 +295,11 @@ impl Batch<'_, '_> {
         Ok(())
     }
 
+    /// Whether [`Batch::enter_bulk_mode`] was called.
+    pub fn in_bulk_mode(&self) -> bool {
+        self.bulk.is_some()
+    }
+
     pub(crate) fn mark_demo(&self) -> Result<()> {
         self.db.set_setting(KEY_DEMO, "1")
     }
@@ -302,7 +328,8 @@ impl Batch<'_, '_> {
             Some(bulk) => {
                 drop(bulk.numbers);
                 if bulk.replay {
-                    replay_ledger(self.db, bulk.directory)?;
+                    // (Whoever else held the directory is done with it by now.)
+                    replay_ledger(self.db, bulk.directory.and_then(Arc::into_inner))?;
                 }
                 self.db.restore_indexes(bulk.dropped)?;
             }
@@ -315,4 +342,76 @@ impl Batch<'_, '_> {
 fn entry_index(id: Option<i64>, first: Option<i64>) -> Option<usize> {
     let (id, first) = (id?, first?);
     usize::try_from(id - first).ok()
+}
+
+/// A set of row ids: a bit per id while ids are small (as SQLite gives them: one
+/// more than the largest), which an import marks once per row.
+#[derive(Default)]
+struct IdSet {
+    bits: Vec<u64>,
+    /// Ids too large (or negative) for `bits`.
+    others: hashbrown::HashSet<i64>,
+    len: usize,
+}
+
+impl IdSet {
+    /// Ids up to this go in `bits` (2 MB at most).
+    const BITS: i64 = 1 << 24;
+
+    fn insert(&mut self, id: i64) {
+        if !(0..Self::BITS).contains(&id) {
+            if self.others.insert(id) {
+                self.len += 1;
+            }
+            return;
+        }
+        let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+        if word >= self.bits.len() {
+            self.bits.resize(word + 1, 0);
+        }
+        if self.bits[word] & bit == 0 {
+            self.bits[word] |= bit;
+            self.len += 1;
+        }
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        if !(0..Self::BITS).contains(&id) {
+            return self.others.contains(&id);
+        }
+        let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+        self.bits.get(word).is_some_and(|w| w & bit != 0)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl FromIterator<i64> for IdSet {
+    fn from_iter<I: IntoIterator<Item = i64>>(ids: I) -> IdSet {
+        let mut set = IdSet::default();
+        for id in ids {
+            set.insert(id);
+        }
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdSet;
+
+    #[test]
+    fn id_sets_count_each_id_once_at_any_size() {
+        let ids = [1, 64, 63, 1, 1 << 24, -5, i64::MAX, 64, (1 << 24) - 1, i64::MAX];
+        let set: IdSet = ids.into_iter().collect();
+        assert_eq!(set.len(), 7);
+        for id in ids {
+            assert!(set.contains(id), "{id}");
+        }
+        for id in [0, 2, 65, (1 << 24) + 1, -4, i64::MIN] {
+            assert!(!set.contains(id), "{id}");
+        }
+    }
 }

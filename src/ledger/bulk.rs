@@ -45,18 +45,34 @@ impl InvoiceDirectory {
     }
 
     /// The invoice numbered `number` (any letter case), as a payment sees it.
-    pub(super) fn get(&self, number: &str) -> Option<InvoiceRef> {
-        let i = self.numbers.find(number.trim())?;
+    pub(super) fn get(&self, number: &str) -> Option<InvoiceRef<'_>> {
+        self.position(number).map(|i| self.at(i))
+    }
+
+    /// Where the invoice numbered `number` is (any letter case), for [`Self::at`].
+    pub(super) fn position(&self, number: &str) -> Option<usize> {
+        self.numbers.find(number.trim())
+    }
+
+    /// The invoice at `i`, a [`Self::position`].
+    pub(super) fn at(&self, i: usize) -> InvoiceRef<'_> {
         let inv = &self.invoices[i];
-        Some(InvoiceRef {
+        InvoiceRef {
             id: inv.id,
-            number: self.numbers.get(i).to_string(),
+            number: self.numbers.get(i).into(),
             client_id: inv.client_id,
             currency: inv.currency,
             issue_date: inv.issue_date,
             void: inv.void,
-        })
+        }
     }
+}
+
+/// What [`NumberIndex::probe`] found, and the number's hash (so that adding the
+/// number after a look-up hashes it once).
+pub(super) struct Probe {
+    hash: u32,
+    pub(super) found: Option<usize>,
 }
 
 /// Invoice numbers stored end to end (one allocation for a million), found
@@ -84,29 +100,42 @@ impl NumberIndex {
 
     /// Add `number`, or say where it already is.
     pub(super) fn insert(&mut self, number: &str) -> Result<usize, usize> {
-        let hash = fold_hash(number);
-        if let Some(i) = self.find_hashed(number, hash) {
-            return Err(i);
+        let probe = self.probe(number);
+        match probe.found {
+            Some(i) => Err(i),
+            None => Ok(self.add_absent(number, probe)),
         }
-        let i = self.ends.len();
-        self.text.push_str(number);
-        self.ends.push(self.text.len());
-        self.hashes.push(hash);
-        let hashes = &self.hashes;
-        self.table
-            .insert_unique(spread(hash), i as u32, |&j| spread(hashes[j as usize]));
-        Ok(i)
     }
 
     /// Where `number` was added (0 for the first), if it was.
     pub(super) fn find(&self, number: &str) -> Option<usize> {
-        self.find_hashed(number, fold_hash(number))
+        self.probe(number).found
     }
 
-    /// Add a number known not to be here yet.
-    pub(super) fn add_new(&mut self, number: &str) {
-        let inserted = self.insert(number);
-        debug_assert!(inserted.is_ok(), "{number} was already in the index");
+    /// Look `number` up, keeping its hash for an [`NumberIndex::add_absent`] of it.
+    pub(super) fn probe(&self, number: &str) -> Probe {
+        let hash = fold_hash(number);
+        Probe {
+            hash,
+            found: self.find_hashed(number, hash),
+        }
+    }
+
+    /// Add `number`, which `probe` (of it, with nothing added since) did not find;
+    /// returns its position.
+    pub(super) fn add_absent(&mut self, number: &str, probe: Probe) -> usize {
+        debug_assert!(
+            probe.found.is_none() && probe.hash == fold_hash(number),
+            "{number} was already in the index, or probed as another number"
+        );
+        let i = self.ends.len();
+        self.text.push_str(number);
+        self.ends.push(self.text.len());
+        self.hashes.push(probe.hash);
+        let hashes = &self.hashes;
+        self.table
+            .insert_unique(spread(probe.hash), i as u32, |&j| spread(hashes[j as usize]));
+        i
     }
 
     fn find_hashed(&self, number: &str, hash: u32) -> Option<usize> {

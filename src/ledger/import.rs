@@ -11,9 +11,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+use super::bulk::InvoiceDirectory;
 use super::export::{CLIENT_HEADER, INVOICE_HEADER, PAYMENT_HEADER, SETTINGS_HEADER};
-use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment};
-use crate::domain::{LedgerError, Terms, parse_date};
+use super::invoices::CheckedInvoice;
+use super::payments::CheckedPayment;
+use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment, Settings};
+use crate::domain::{Date, LedgerError, Terms, parse_date};
 use crate::store::BulkLoad;
 
 /// From this size (or from a pipe, size unknown) an import loads in bulk mode
@@ -70,7 +73,8 @@ impl ImportKind {
 pub struct ImportSource {
     pub kind: ImportKind,
     pub name: String,
-    pub reader: Box<dyn Read>,
+    /// `Send`: a bulk import reads and checks rows on a thread of their own.
+    pub reader: Box<dyn Read + Send>,
     /// Size in bytes when known (files, not pipes): for the progress bar.
     pub size: Option<u64>,
 }
@@ -262,6 +266,9 @@ impl Header {
     }
 }
 
+/// Rows a reader thread hands over at a time (one channel send per chunk).
+const READ_CHUNK: usize = 4_096;
+
 fn import_file(
     batch: &mut Batch,
     source: ImportSource,
@@ -276,6 +283,181 @@ fn import_file(
         errors.client_lines = Vec::new();
         errors.invoice_lines = Vec::new();
     }
+    let settings = batch.settings();
+    let threaded = batch.in_bulk_mode() && matches!(source.kind, ImportKind::Invoices | ImportKind::Payments);
+    // Payment rows find their invoice while being read (in bulk mode).
+    let directory = match source.kind {
+        ImportKind::Payments => batch.invoice_directory()?,
+        _ => None,
+    };
+    let mut apply = |item: Item| apply_item(batch, &file, item, summary, errors, progress);
+    if !threaded {
+        let mut outcome = Ok(());
+        read_file(
+            source,
+            settings,
+            directory.as_deref(),
+            &mut |item| match apply(item) {
+                Ok(()) => true,
+                Err(e) => {
+                    outcome = Err(e);
+                    false
+                }
+            },
+        );
+        return outcome;
+    }
+    // A large load: one thread reads the CSV and checks each row as far as it can
+    // without the ledger (`NewInvoice::check`, `NewPayment::check`) while this one
+    // checks the rest and writes. Rows go over in chunks, in file order, so errors
+    // are listed in line order as they are row by row.
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Item>>(4);
+        let reader = scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(READ_CHUNK);
+            read_file(source, settings, directory.as_deref(), &mut |item| {
+                chunk.push(item);
+                chunk.len() < READ_CHUNK
+                    || send
+                        .send(std::mem::replace(&mut chunk, Vec::with_capacity(READ_CHUNK)))
+                        .is_ok()
+            });
+            // (A failed send means this side stopped with an error of its own.)
+            let _ = send.send(chunk);
+        });
+        let mut outcome = Ok(());
+        'chunks: for chunk in receive.iter() {
+            for item in chunk {
+                if let Err(e) = apply(item) {
+                    outcome = Err(e);
+                    break 'chunks;
+                }
+            }
+        }
+        drop(receive); // stops the reader at its next send
+        reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("internal error: the CSV reader thread panicked"))?;
+        outcome
+    })
+}
+
+/// What reading a file yields, in file order.
+enum Item {
+    /// A row checked as far as it can be without the ledger.
+    Row { line: u64, row: ReadRow },
+    /// A row (or the file) refused before it reached the ledger.
+    Refused(RowError),
+    /// Bytes of the file read so far.
+    Progress(u64),
+}
+
+enum ReadRow {
+    Setting {
+        key: String,
+        value: String,
+    },
+    Client(NewClient),
+    Invoice {
+        invoice: CheckedInvoice,
+        voided: Option<(Date, Option<String>)>,
+    },
+    Payment(CheckedPayment),
+}
+
+/// Enter one item into the batch, or collect why it cannot be.
+fn apply_item(
+    batch: &mut Batch,
+    file: &str,
+    item: Item,
+    summary: &mut ImportSummary,
+    errors: &mut Collector,
+    progress: Progress,
+) -> Result<()> {
+    let (line, row) = match item {
+        Item::Row { line, row } => (line, row),
+        Item::Refused(e) => {
+            errors.push(e);
+            return Ok(());
+        }
+        Item::Progress(bytes) => {
+            progress(file, bytes);
+            return Ok(());
+        }
+    };
+    let outcome = match row {
+        ReadRow::Setting { key, value } => batch
+            .import_setting(&key, &value)
+            .map_err(|e| classify(e, setting_column)),
+        ReadRow::Client(new) => batch
+            .add_client(new)
+            .map(|_| {
+                summary.clients += 1;
+                errors.client_lines.push(line);
+            })
+            .map_err(|e| classify(e, client_column)),
+        ReadRow::Invoice { invoice, voided } => batch
+            .add_checked_invoice(invoice)
+            .map_err(|e| classify(e, invoice_column))
+            .and_then(|id| match voided {
+                Some((on, reason)) => batch
+                    .void_new_invoice(id, on, reason.as_deref())
+                    .map_err(|e| classify(e, |_| "void_reason")),
+                None => Ok(()),
+            })
+            .map(|()| {
+                summary.invoices += 1;
+                errors.invoice_lines.push(line);
+            }),
+        ReadRow::Payment(new) => batch
+            .record_checked_payment(new)
+            .map(|_| summary.payments += 1)
+            .map_err(|e| classify(e, payment_column)),
+    };
+    match outcome {
+        Ok(()) => {}
+        Err(RowFailure::Bad {
+            column,
+            reason,
+            duplicate,
+        }) => {
+            let reason = match duplicate {
+                Some(repeated) => {
+                    let (reason, of_ledger) = repeated.reason(batch, errors)?;
+                    errors.duplicates += usize::from(of_ledger);
+                    reason
+                }
+                None => reason,
+            };
+            errors.push(RowError {
+                file: file.to_string(),
+                line,
+                column: column.to_string(),
+                reason,
+            });
+        }
+        Err(RowFailure::Fatal(e)) => return Err(e),
+    }
+    Ok(())
+}
+
+/// Read `source` row by row, handing each to `emit` checked as far as it can be
+/// without the ledger; stop when `emit` says so (`false`).
+fn read_file(
+    source: ImportSource,
+    settings: Settings,
+    directory: Option<&InvoiceDirectory>,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
+    let file = source.name;
+    let refused = |line: u64, column: String, reason: String| {
+        Item::Refused(RowError {
+            file: file.clone(),
+            line,
+            column,
+            reason,
+        })
+    };
     // Line numbers are counted here, from the bytes: the csv crate's own count skips
     // blank lines, and with the default terminator (`\r`, `\n` or `\r\n`) it puts
     // the `\n` of a `\r\n` into the next record. Records end at `\n`; the `\r` left
@@ -289,13 +471,9 @@ fn import_file(
     let header = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            errors.push(RowError {
-                file,
-                line: e.position().map_or(1, |p| lines.at(p.byte())),
-                column: String::new(),
-                reason: csv_reason(&e),
-            });
-            return Ok(());
+            let line = e.position().map_or(1, |p| lines.at(p.byte()));
+            emit(refused(line, String::new(), csv_reason(&e)));
+            return;
         }
     };
     let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
@@ -311,17 +489,17 @@ fn import_file(
         .filter(|c| !index.iter().any(|(n, _)| n == c))
         .collect();
     if !missing.is_empty() {
-        errors.push(RowError {
-            file,
-            line: header.position().map_or(1, |p| lines.at(p.byte())),
-            column: missing.join(", "),
-            reason: format!(
+        let line = header.position().map_or(1, |p| lines.at(p.byte()));
+        emit(refused(
+            line,
+            missing.join(", "),
+            format!(
                 "required column{} missing from the header row (it has: {})",
                 if missing.len() == 1 { " is" } else { "s are" },
                 names.join(", ")
             ),
-        });
-        return Ok(());
+        ));
+        return;
     }
     let header = Header { index };
     let mut record = csv::StringRecord::new();
@@ -332,22 +510,18 @@ fn import_file(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                errors.push(RowError {
-                    file: file.clone(),
-                    line: lines.at(e.position().map_or(at, |p| p.byte())),
-                    column: String::new(),
-                    reason: csv_reason(&e),
-                });
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Ok(());
+                let line = lines.at(e.position().map_or(at, |p| p.byte()));
+                let io = matches!(e.kind(), csv::ErrorKind::Io(_));
+                if !emit(refused(line, String::new(), csv_reason(&e))) || io {
+                    return;
                 }
                 continue;
             }
         }
         let line = lines.at(record.position().map_or(at, |p| p.byte()));
         rows += 1;
-        if rows.is_multiple_of(65_536) {
-            progress(&file, reader.position().byte());
+        if rows.is_multiple_of(65_536) && !emit(Item::Progress(reader.position().byte())) {
+            return;
         }
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // blank line
@@ -360,7 +534,7 @@ fn import_file(
             .index
             .iter()
             .find_map(|&(_, i)| record.get(i).filter(|v| v.contains('\n')).map(|v| (i, v)));
-        if let Some((i, value)) = broken {
+        let item = if let Some((i, value)) = broken {
             // (A quote left open on the last line takes only its final line break.)
             let breaks = value.trim_end_matches(['\r', '\n']).matches('\n').count() as u64;
             let reason = if breaks == 0 {
@@ -371,58 +545,24 @@ fn import_file(
                     line + breaks
                 )
             };
-            errors.push(RowError {
-                file: file.clone(),
-                line,
-                column: names.get(i).cloned().unwrap_or_default(),
-                reason,
-            });
-            continue;
-        }
-        let outcome = match source.kind {
-            ImportKind::Settings => import_setting(batch, &header, &record),
-            ImportKind::Clients => import_client(batch, &header, &record),
-            ImportKind::Invoices => import_invoice(batch, &header, &record),
-            ImportKind::Payments => import_payment(batch, &header, &record),
-        };
-        match outcome {
-            Ok(()) => match source.kind {
-                ImportKind::Settings => {}
-                ImportKind::Clients => {
-                    summary.clients += 1;
-                    errors.client_lines.push(line);
-                }
-                ImportKind::Invoices => {
-                    summary.invoices += 1;
-                    errors.invoice_lines.push(line);
-                }
-                ImportKind::Payments => summary.payments += 1,
-            },
-            Err(RowFailure::Bad {
-                column,
-                reason,
-                duplicate,
-            }) => {
-                let reason = match duplicate {
-                    Some(repeated) => {
-                        let (reason, of_ledger) = repeated.reason(batch, errors)?;
-                        errors.duplicates += usize::from(of_ledger);
-                        reason
-                    }
-                    None => reason,
-                };
-                errors.push(RowError {
-                    file: file.clone(),
-                    line,
-                    column: column.to_string(),
-                    reason,
-                });
+            refused(line, names.get(i).cloned().unwrap_or_default(), reason)
+        } else {
+            let row = match source.kind {
+                ImportKind::Settings => read_setting(&header, &record),
+                ImportKind::Clients => read_client(&header, &record, settings),
+                ImportKind::Invoices => read_invoice(&header, &record, settings),
+                ImportKind::Payments => read_payment(&header, &record, settings, directory),
+            };
+            match row {
+                Ok(row) => Item::Row { line, row },
+                Err((column, reason)) => refused(line, column.to_string(), reason),
             }
-            Err(RowFailure::Fatal(e)) => return Err(e),
+        };
+        if !emit(item) {
+            return;
         }
     }
-    progress(&file, reader.position().byte());
-    Ok(())
+    emit(Item::Progress(reader.position().byte()));
 }
 
 /// Where the lines that hold something start, as (byte offset, line number), for
@@ -461,18 +601,27 @@ impl<R: Read> LineCounter<R> {
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let bytes = &buf[..n];
         let mut starts = self.starts.borrow_mut();
-        for (i, &b) in buf[..n].iter().enumerate() {
-            let at = self.offset + i as u64;
-            if at < 3 && b == b"\xef\xbb\xbf"[at as usize] {
-                continue; // a byte-order mark is not content
-            }
-            if b == b'\n' {
-                self.line += 1;
-                self.at_line_start = true;
-            } else if self.at_line_start {
-                starts.push_back((at, self.line));
+        let mut i = 0;
+        // A byte-order mark is not content.
+        const BOM: &[u8] = b"\xef\xbb\xbf";
+        while i < n && self.offset + (i as u64) < 3 && bytes[i] == BOM[self.offset as usize + i] {
+            i += 1;
+        }
+        // Line by line (memchr: several bytes at a time).
+        while i < n {
+            if self.at_line_start && bytes[i] != b'\n' {
+                starts.push_back((self.offset + i as u64, self.line));
                 self.at_line_start = false;
+            }
+            match memchr::memchr(b'\n', &bytes[i..]) {
+                Some(k) => {
+                    self.line += 1;
+                    self.at_line_start = true;
+                    i += k + 1;
+                }
+                None => break,
             }
         }
         self.offset += n as u64;
@@ -553,16 +702,15 @@ impl Repeated {
     }
 }
 
-fn bad(column: &'static str, e: LedgerError) -> RowFailure {
-    RowFailure::Bad {
-        column,
-        reason: e.to_string(),
-        duplicate: None,
-    }
+/// Why a row was refused before it reached the ledger: (column, reason).
+type Refusal = (&'static str, String);
+
+fn bad(column: &'static str, e: LedgerError) -> Refusal {
+    (column, e.to_string())
 }
 
-/// Sort an error from the ledger's validation into the column it concerns.
-fn classify(e: anyhow::Error, column_of: impl Fn(&LedgerError) -> &'static str) -> RowFailure {
+/// Sort an error from the ledger's checks into the column it concerns.
+fn classify(e: anyhow::Error, column_of: fn(&LedgerError) -> &'static str) -> RowFailure {
     match e.downcast::<LedgerError>() {
         Ok(le) => RowFailure::Bad {
             column: column_of(&le),
@@ -574,6 +722,47 @@ fn classify(e: anyhow::Error, column_of: impl Fn(&LedgerError) -> &'static str) 
             },
         },
         Err(e) => RowFailure::Fatal(e),
+    }
+}
+
+/// [`classify`] for the checks made while reading (no repeats, nothing fatal).
+fn refusal(le: LedgerError, column_of: fn(&LedgerError) -> &'static str) -> Refusal {
+    (column_of(&le), row_reason(&le))
+}
+
+fn setting_column(_: &LedgerError) -> &'static str {
+    "value"
+}
+
+fn client_column(le: &LedgerError) -> &'static str {
+    match le {
+        LedgerError::BadAmount { .. } => "credit_limit",
+        LedgerError::Invalid(m) if m.contains("email") => "email",
+        LedgerError::Invalid(m) if m.contains("name") => "name",
+        _ => "code",
+    }
+}
+
+fn invoice_column(le: &LedgerError) -> &'static str {
+    match le {
+        LedgerError::BadAmount { .. } => "amount",
+        LedgerError::UnknownCurrency(_) => "currency",
+        LedgerError::UnknownClient(_) => "client",
+        LedgerError::DueBeforeIssue { .. } => "due_date",
+        // Dates were parsed already: what is left is a due date out of range.
+        LedgerError::BadDate { .. } => "issue_date",
+        LedgerError::Invalid(m) if m.contains("description") => "description",
+        _ => "number",
+    }
+}
+
+fn payment_column(le: &LedgerError) -> &'static str {
+    match le {
+        LedgerError::BadAmount { .. } => "amount",
+        LedgerError::UnknownCurrency(_) | LedgerError::CurrencyMismatch { .. } => "currency",
+        LedgerError::UnknownClient(_) => "client",
+        LedgerError::Invalid(m) if m.contains("reference") => "reference",
+        _ => "invoice",
     }
 }
 
@@ -610,26 +799,19 @@ fn row_reason(le: &LedgerError) -> String {
     }
 }
 
-fn required<'r>(h: &Header, r: &'r csv::StringRecord, column: &'static str) -> Result<&'r str, RowFailure> {
-    h.get(r, column).ok_or(RowFailure::Bad {
-        column,
-        reason: "is empty; a value is required".into(),
-        duplicate: None,
-    })
+fn required<'r>(h: &Header, r: &'r csv::StringRecord, column: &'static str) -> Result<&'r str, Refusal> {
+    h.get(r, column)
+        .ok_or((column, "is empty; a value is required".into()))
 }
 
-fn date_in(
-    h: &Header,
-    r: &csv::StringRecord,
-    column: &'static str,
-) -> Result<Option<crate::domain::Date>, RowFailure> {
+fn date_in(h: &Header, r: &csv::StringRecord, column: &'static str) -> Result<Option<Date>, Refusal> {
     h.get(r, column)
         .map(|v| parse_date(v).map_err(|e| bad(column, e)))
         .transpose()
 }
 
 /// Terms from the `terms_days` and `discount` (`2/10`) columns, when either is given.
-fn terms_in(h: &Header, r: &csv::StringRecord, default_days: u32) -> Result<Option<Terms>, RowFailure> {
+fn terms_in(h: &Header, r: &csv::StringRecord, default_days: u32) -> Result<Option<Terms>, Refusal> {
     match (h.get(r, "terms_days"), h.get(r, "discount")) {
         (None, None) => Ok(None),
         (days, discount) => {
@@ -648,44 +830,33 @@ fn terms_in(h: &Header, r: &csv::StringRecord, default_days: u32) -> Result<Opti
     }
 }
 
-fn import_setting(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
-    let key = required(h, r, "key")?;
-    let value = required(h, r, "value")?;
-    batch
-        .import_setting(key, value)
-        .map_err(|e| classify(e, |_| "value"))
+fn read_setting(h: &Header, r: &csv::StringRecord) -> Result<ReadRow, Refusal> {
+    Ok(ReadRow::Setting {
+        key: required(h, r, "key")?.to_string(),
+        value: required(h, r, "value")?.to_string(),
+    })
 }
 
-fn import_client(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
+fn read_client(h: &Header, r: &csv::StringRecord, settings: Settings) -> Result<ReadRow, Refusal> {
     let code = required(h, r, "code")?;
     let name = required(h, r, "name")?;
-    let terms = terms_in(h, r, batch.settings().terms.net_days)?;
-    batch
-        .add_client(NewClient {
-            code: code.to_string(),
-            name: name.to_string(),
-            email: h.get(r, "email").map(str::to_string),
-            terms,
-            credit_limit: h.get(r, "credit_limit").map(str::to_string),
-        })
-        .map(drop)
-        .map_err(|e| {
-            classify(e, |le| match le {
-                LedgerError::BadAmount { .. } => "credit_limit",
-                LedgerError::Invalid(m) if m.contains("email") => "email",
-                LedgerError::Invalid(m) if m.contains("name") => "name",
-                _ => "code",
-            })
-        })
+    let terms = terms_in(h, r, settings.terms.net_days)?;
+    Ok(ReadRow::Client(NewClient {
+        code: code.to_string(),
+        name: name.to_string(),
+        email: h.get(r, "email").map(str::to_string),
+        terms,
+        credit_limit: h.get(r, "credit_limit").map(str::to_string),
+    }))
 }
 
-fn import_invoice(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
+fn read_invoice(h: &Header, r: &csv::StringRecord, settings: Settings) -> Result<ReadRow, Refusal> {
     let number = required(h, r, "number")?;
     let client = required(h, r, "client")?;
     let issue_date = parse_date(required(h, r, "issue_date")?).map_err(|e| bad("issue_date", e))?;
     let due_date = date_in(h, r, "due_date")?;
     let amount = required(h, r, "amount")?;
-    let terms = terms_in(h, r, batch.settings().terms.net_days)?;
+    let terms = terms_in(h, r, settings.terms.net_days)?;
     let voided_on = date_in(h, r, "voided_on")?;
     // Checked before the insert: a row must not be entered and then refused.
     let void_reason = match voided_on {
@@ -696,60 +867,44 @@ fn import_invoice(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Resul
             .map_err(|e| bad("void_reason", e))?,
         None => None,
     };
-    let id = batch
-        .add_invoice(NewInvoice {
-            client: client.to_string(),
-            amount: amount.to_string(),
-            currency: h.get(r, "currency").map(str::to_string),
-            issue_date,
-            due_date,
-            terms,
-            number: Some(number.to_string()),
-            description: h.get(r, "description").map(str::to_string),
-        })
-        .map_err(|e| {
-            classify(e, |le| match le {
-                LedgerError::BadAmount { .. } => "amount",
-                LedgerError::UnknownCurrency(_) => "currency",
-                LedgerError::UnknownClient(_) => "client",
-                LedgerError::DueBeforeIssue { .. } => "due_date",
-                // Dates were parsed already: what is left is a due date out of range.
-                LedgerError::BadDate { .. } => "issue_date",
-                LedgerError::Invalid(m) if m.contains("description") => "description",
-                _ => "number",
-            })
-        })?;
-    if let Some(on) = voided_on {
-        batch
-            .void_new_invoice(id, on, void_reason.as_deref())
-            .map_err(|e| classify(e, |_| "void_reason"))?;
+    let invoice = NewInvoice {
+        client: client.to_string(),
+        amount: amount.to_string(),
+        currency: h.get(r, "currency").map(str::to_string),
+        issue_date,
+        due_date,
+        terms,
+        number: Some(number.to_string()),
+        description: h.get(r, "description").map(str::to_string),
     }
-    Ok(())
+    .check(settings.currency)
+    .map_err(|e| refusal(e, invoice_column))?;
+    Ok(ReadRow::Invoice {
+        invoice,
+        voided: voided_on.map(|on| (on, void_reason)),
+    })
 }
 
-fn import_payment(batch: &mut Batch, h: &Header, r: &csv::StringRecord) -> Result<(), RowFailure> {
+fn read_payment(
+    h: &Header,
+    r: &csv::StringRecord,
+    settings: Settings,
+    directory: Option<&InvoiceDirectory>,
+) -> Result<ReadRow, Refusal> {
     let client = required(h, r, "client")?;
     let date = parse_date(required(h, r, "date")?).map_err(|e| bad("date", e))?;
     let amount = required(h, r, "amount")?;
-    batch
-        .record_payment(NewPayment {
-            client: client.to_string(),
-            amount: amount.to_string(),
-            currency: h.get(r, "currency").map(str::to_string),
-            date,
-            invoice: h.get(r, "invoice").map(str::to_string),
-            reference: h.get(r, "reference").map(str::to_string),
-        })
-        .map_err(|e| {
-            classify(e, |le| match le {
-                LedgerError::BadAmount { .. } => "amount",
-                LedgerError::UnknownCurrency(_) | LedgerError::CurrencyMismatch { .. } => "currency",
-                LedgerError::UnknownClient(_) => "client",
-                LedgerError::Invalid(m) if m.contains("reference") => "reference",
-                _ => "invoice",
-            })
-        })?;
-    Ok(())
+    NewPayment {
+        client: client.to_string(),
+        amount: amount.to_string(),
+        currency: h.get(r, "currency").map(str::to_string),
+        date,
+        invoice: h.get(r, "invoice").map(str::to_string),
+        reference: h.get(r, "reference").map(str::to_string),
+    }
+    .check(settings.currency, directory)
+    .map(ReadRow::Payment)
+    .map_err(|e| refusal(e, payment_column))
 }
 
 fn csv_reason(e: &csv::Error) -> String {

@@ -35,7 +35,7 @@ impl Ledger {
         let default_currency = self.settings.currency;
         self.store.write(|db| {
             let client = resolve_client(db, &new.client, default_currency)?;
-            let added = add_invoice(db, &client, default_currency, new, true)?;
+            let added = add_invoice(db, &client, new.check(default_currency)?, true)?;
             if let Some(from) = added.replay_from {
                 replay_client(db, added.client_id, from)?;
             }
@@ -92,25 +92,67 @@ pub(crate) struct AddedInvoice {
 
 /// Validate and insert one invoice for `client` (already resolved from
 /// `new.client`); the caller replays when told to.
+/// A [`NewInvoice`] whose own fields are parsed and checked: what is left to check
+/// needs the ledger (its client, the number's uniqueness, the due date from terms).
+/// Checking needs no store, so a bulk import checks rows on a second thread.
+pub(crate) struct CheckedInvoice {
+    pub client: String,
+    pub currency: Currency,
+    pub amount: Money,
+    pub issue_date: Date,
+    pub due_date: Option<Date>,
+    pub terms: Option<Terms>,
+    /// Cleaned; `None` for the next number of the ledger's sequence.
+    pub number: Option<String>,
+    pub description: Option<String>,
+}
+
+impl NewInvoice {
+    pub(crate) fn check(self, default_currency: Currency) -> Result<CheckedInvoice, LedgerError> {
+        let currency = match self.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => Currency::parse(code)?,
+            None => default_currency,
+        };
+        let amount = Money::parse_positive(&self.amount, currency)?;
+        if let Some(due) = self.due_date
+            && due < self.issue_date
+        {
+            return Err(LedgerError::DueBeforeIssue {
+                issue: self.issue_date.to_string(),
+                due: due.to_string(),
+            });
+        }
+        // Duplicates (any case) are refused by the store's unique index.
+        let number = self
+            .number
+            .map(|n| clean_text("invoice number", &n, 64))
+            .transpose()?;
+        let description = self
+            .description
+            .map(|d| clean_text("description", &d, 500))
+            .transpose()?;
+        Ok(CheckedInvoice {
+            client: self.client,
+            currency,
+            amount,
+            issue_date: self.issue_date,
+            due_date: self.due_date,
+            terms: self.terms,
+            number,
+            description,
+        })
+    }
+}
+
+/// Insert one checked invoice for `client` (already resolved from `new.client`);
+/// the caller replays when told to.
 pub(crate) fn add_invoice(
     db: &Db,
     client: &Client,
-    default_currency: Currency,
-    new: NewInvoice,
+    new: CheckedInvoice,
     client_may_have_payments: bool,
 ) -> Result<AddedInvoice> {
-    let currency = match new.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Currency::parse(code)?,
-        None => default_currency,
-    };
-    let amount = Money::parse_positive(&new.amount, currency)?;
     let due_date = match new.due_date {
-        Some(due) if due < new.issue_date => {
-            bail!(LedgerError::DueBeforeIssue {
-                issue: new.issue_date.to_string(),
-                due: due.to_string()
-            })
-        }
         Some(due) => due,
         None => {
             let net = new.terms.unwrap_or(client.terms).net_days;
@@ -123,25 +165,19 @@ pub(crate) fn add_invoice(
         }
     };
     let number = match new.number {
-        Some(n) => {
-            // Duplicates (any case) are refused by the store's unique index.
-            clean_text("invoice number", &n, 64)?
-        }
+        Some(n) => n,
         None => next_number(db)?,
     };
-    let description = new
-        .description
-        .map(|d| clean_text("description", &d, 500))
-        .transpose()?;
+    let currency = new.currency;
     let id = db.insert_invoice(&NewInvoiceRow {
         number: &number,
         client_id: client.id,
         currency,
         issue_date: new.issue_date,
         due_date,
-        amount: amount.minor,
+        amount: new.amount.minor,
         terms: new.terms.unwrap_or(client.terms),
-        description: description.as_deref(),
+        description: new.description.as_deref(),
     })?;
     // An unnamed payment dated on or after the issue date may now reach this invoice.
     // (A caller that knows the client has no payments at all skips the look-up.)

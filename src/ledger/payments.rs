@@ -7,7 +7,7 @@ use super::bulk::InvoiceDirectory;
 use super::{Ledger, clean_text, replay_client, resolve_client};
 use crate::domain::entities::{AllocationLine, Client, Payment};
 use crate::domain::{Currency, Date, LedgerError, Money};
-use crate::store::{Db, NewPaymentRow, PaymentFilter};
+use crate::store::{Db, InvoiceRef, NewPaymentRow, PaymentFilter};
 
 pub struct NewPayment {
     pub client: String,
@@ -34,7 +34,8 @@ impl Ledger {
         let default_currency = self.settings.currency;
         self.store.write(|db| {
             let client = resolve_client(db, &new.client, default_currency)?;
-            let (id, client_id, date) = record_payment(db, &client, default_currency, new, None)?;
+            let checked = new.check(default_currency, None)?;
+            let (id, client_id, date) = record_payment(db, &client, default_currency, checked, None)?;
             replay_client(db, client_id, date)?;
             let payment = db.payment(id)?;
             Ok(PaymentReceipt {
@@ -56,47 +57,141 @@ impl Ledger {
     }
 }
 
-/// Validate and insert one payment (spec rule 1's refusals); the caller replays.
-/// The invoice it names is looked up in `directory` when given (a bulk load), else
-/// in the ledger. Returns the payment id, its client id and date.
+/// A [`NewPayment`] whose own fields are parsed and checked: what is left to check
+/// needs the ledger (its client, the invoice it names). Checking needs no store, so
+/// a bulk import checks rows on a second thread.
+pub(crate) struct CheckedPayment {
+    pub client: String,
+    /// As given; else the named invoice's, else the ledger's.
+    pub currency: Option<Currency>,
+    pub date: Date,
+    pub invoice: NamedInvoice,
+    pub reference: Option<String>,
+    amount_text: String,
+    /// The amount parsed in the payment's currency as far as it is known: right
+    /// unless a named invoice, not yet looked up, is in another currency (then it
+    /// is parsed again). An error waits until then, for the same reason.
+    amount: Result<Money, LedgerError>,
+}
+
+/// The invoice a payment names.
+pub(crate) enum NamedInvoice {
+    None,
+    /// Its number (trimmed, not empty), to look up.
+    Number(String),
+    /// Found at `position` of the bulk load's [`InvoiceDirectory`]: `invoice` is a
+    /// copy without its number (read from the directory only for a message), so the
+    /// thread that writes the payment need not touch the directory at all.
+    Found {
+        position: usize,
+        invoice: InvoiceRef<'static>,
+    },
+}
+
+impl NewPayment {
+    /// Check the payment's own fields; with a bulk load's `directory`, also find the
+    /// invoice it names (the other checks against that invoice wait for the client).
+    pub(super) fn check(
+        self,
+        default_currency: Currency,
+        directory: Option<&InvoiceDirectory>,
+    ) -> Result<CheckedPayment, LedgerError> {
+        let currency = match self.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => Some(Currency::parse(code)?),
+            None => None,
+        };
+        let reference = self
+            .reference
+            .map(|r| clean_text("reference", &r, 200))
+            .transpose()?;
+        let number = self.invoice.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let (invoice, invoice_currency) = match (number, directory) {
+            (None, _) => (NamedInvoice::None, None),
+            (Some(n), None) => (NamedInvoice::Number(n.to_string()), None),
+            (Some(n), Some(d)) => {
+                let position = d
+                    .position(n)
+                    .ok_or_else(|| LedgerError::UnknownInvoice(n.into()))?;
+                let invoice = InvoiceRef {
+                    number: "".into(),
+                    ..d.at(position)
+                };
+                let currency = invoice.currency;
+                (NamedInvoice::Found { position, invoice }, Some(currency))
+            }
+        };
+        let amount = Money::parse_positive(
+            &self.amount,
+            currency.or(invoice_currency).unwrap_or(default_currency),
+        );
+        // Kept only while the currency may still change.
+        let amount_text = match invoice {
+            NamedInvoice::Number(_) if currency.is_none() => self.amount,
+            _ => String::new(),
+        };
+        Ok(CheckedPayment {
+            client: self.client,
+            currency,
+            date: self.date,
+            invoice,
+            reference,
+            amount_text,
+            amount,
+        })
+    }
+}
+
+/// Check against the ledger and insert one payment (spec rule 1's refusals); the
+/// caller replays. The invoice it names is looked up in `directory` when given (a
+/// bulk load), else in the ledger. Returns the payment id, its client id and date.
 pub(crate) fn record_payment(
     db: &Db,
     client: &Client,
     default_currency: Currency,
-    new: NewPayment,
+    new: CheckedPayment,
     directory: Option<&InvoiceDirectory>,
 ) -> Result<(i64, i64, Date)> {
-    let given_currency = match new.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Some(Currency::parse(code)?),
-        None => None,
+    let given_currency = new.currency;
+    let (found, position) = match (new.invoice, directory) {
+        (NamedInvoice::None, _) => (None, None),
+        (NamedInvoice::Found { position, invoice }, _) => (Some(invoice), Some(position)),
+        (NamedInvoice::Number(number), directory) => (
+            Some(
+                match directory {
+                    Some(d) => d.get(&number),
+                    None => db.invoice_ref(&number)?,
+                }
+                .ok_or(LedgerError::UnknownInvoice(number))?,
+            ),
+            None,
+        ),
     };
-    let invoice = match new.invoice.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(number) => {
-            let invoice = match directory {
-                Some(d) => d.get(number),
-                None => db.invoice_ref(number)?,
-            }
-            .ok_or_else(|| LedgerError::UnknownInvoice(number.into()))?;
+    let invoice = match found {
+        Some(invoice) => {
+            let number = || match (position, directory) {
+                (Some(i), Some(d)) => d.at(i).number.into_owned(),
+                _ => invoice.number.to_string(),
+            };
             if invoice.client_id != client.id {
                 bail!(LedgerError::InvoiceOfOtherClient {
-                    invoice: invoice.number,
+                    invoice: number(),
                     owner: db.client_code(invoice.client_id)?,
                     client: client.code.clone()
                 });
             }
             if invoice.void {
-                bail!(LedgerError::PaymentToVoid(invoice.number));
+                bail!(LedgerError::PaymentToVoid(number()));
             }
             if let Some(c) = given_currency.filter(|c| *c != invoice.currency) {
                 bail!(LedgerError::CurrencyMismatch {
-                    invoice: invoice.number,
+                    invoice: number(),
                     invoice_currency: invoice.currency.to_string(),
                     payment_currency: c.to_string(),
                 });
             }
             if invoice.issue_date > new.date {
                 bail!(LedgerError::InvoiceIssuedAfterPayment {
-                    invoice: invoice.number,
+                    invoice: number(),
                     issued: invoice.issue_date.to_string(),
                     paid: new.date.to_string(),
                 });
@@ -109,18 +204,18 @@ pub(crate) fn record_payment(
     let currency = given_currency
         .or(invoice.as_ref().map(|i| i.currency))
         .unwrap_or(default_currency);
-    let amount = Money::parse_positive(&new.amount, currency)?;
-    let reference = new
-        .reference
-        .map(|r| clean_text("reference", &r, 200))
-        .transpose()?;
+    let amount = match new.amount {
+        Ok(m) if m.currency == currency => m,
+        Err(e) if new.amount_text.is_empty() => return Err(e.into()),
+        _ => Money::parse_positive(&new.amount_text, currency)?,
+    };
     let id = db.insert_payment(&NewPaymentRow {
         client_id: client.id,
         currency,
         date: new.date,
         amount: amount.minor,
         invoice_id: invoice.map(|i| i.id),
-        reference: reference.as_deref(),
+        reference: new.reference.as_deref(),
     })?;
     Ok((id, client.id, new.date))
 }

@@ -24,9 +24,10 @@ pub struct NewInvoiceRow<'a> {
 
 /// An invoice as a payment naming it sees it.
 #[derive(Debug, Clone)]
-pub struct InvoiceRef {
+pub struct InvoiceRef<'a> {
     pub id: i64,
-    pub number: String,
+    /// As stored (borrowed from a bulk load's directory).
+    pub number: std::borrow::Cow<'a, str>,
     pub client_id: i64,
     pub currency: Currency,
     pub issue_date: Date,
@@ -118,7 +119,7 @@ impl Db<'_> {
 
     /// What validating a payment needs of the invoice it names: no joins, no strings
     /// but the number (an import looks one up per row).
-    pub fn invoice_ref(&self, number: &str) -> Result<Option<InvoiceRef>> {
+    pub fn invoice_ref(&self, number: &str) -> Result<Option<InvoiceRef<'static>>> {
         Ok(self
             .conn
             .prepare_cached(
@@ -127,7 +128,7 @@ impl Db<'_> {
             .query_row([number.trim()], |r| {
                 Ok(InvoiceRef {
                     id: r.get(0)?,
-                    number: r.get(1)?,
+                    number: std::borrow::Cow::Owned(r.get(1)?),
                     client_id: r.get(2)?,
                     currency: currency_column(r.get_ref(3)?.as_str()?)?,
                     issue_date: super::date_column(r.get_ref(4)?)?,
@@ -198,7 +199,7 @@ impl Db<'_> {
     /// Whether `client_id` has payments in `currency` dated on or after `date` that named
     /// no invoice: only those can reach an invoice issued on `date` (spec rule 2).
     /// Clients with at least one payment.
-    pub fn clients_with_payments(&self) -> Result<std::collections::HashSet<i64>> {
+    pub fn clients_with_payments(&self) -> Result<hashbrown::HashSet<i64>> {
         let mut stmt = self.conn.prepare("SELECT DISTINCT client_id FROM payments")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -59,9 +59,14 @@ fn integrity(db: &Path) -> String {
 /// Run an import that must be refused: exit 1, no panic, nothing on stdout, and the
 /// ledger's rows and schema exactly as before. Returns stderr (the error list).
 fn refused(l: &TestLedger, args: &[&str], stdin: Option<&str>) -> String {
+    refused_with(l, args, stdin, &[])
+}
+
+/// [`refused`] with environment variables set (`AR_BULK_BYTES`).
+fn refused_with(l: &TestLedger, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> String {
     let (before, schema_before) = (l.dump(), schema(&l.db));
     let mut cmd = l.cmd();
-    cmd.args(args);
+    cmd.args(args).envs(env.iter().copied());
     if let Some(input) = stdin {
         cmd.write_stdin(input.to_string());
     }
@@ -597,6 +602,14 @@ fn every_bad_invoice_row_is_named_by_line_and_column_and_nothing_is_written() {
     // The same file with --dry-run: the same list, still nothing written.
     let dry = refused(&l, &["import", "invoices", "inv.csv", "--dry-run"], None);
     assert_eq!(error_lines(&dry, "inv.csv"), error_lines(&stderr, "inv.csv"));
+    // In bulk mode (rows read and checked on a second thread): the same list.
+    let bulk = refused_with(
+        &l,
+        &["import", "invoices", "inv.csv"],
+        None,
+        &[("AR_BULK_BYTES", "0")],
+    );
+    assert_eq!(bulk, stderr);
 }
 
 #[test]
@@ -651,6 +664,15 @@ fn every_bad_payment_row_is_named_by_line_and_column_and_nothing_is_written() {
             (13, "amount", "JPY"),
         ],
     );
+    // In bulk mode (rows read, checked and their invoices found on a second
+    // thread): the same list.
+    let bulk = refused_with(
+        &l,
+        &["import", "payments", "pay.csv"],
+        None,
+        &[("AR_BULK_BYTES", "0")],
+    );
+    assert_eq!(bulk, stderr);
 }
 
 #[test]
