@@ -3,7 +3,6 @@
 //! validation is the same code single commands use.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
@@ -13,8 +12,8 @@ use super::clients::add_client;
 use super::invoices::{CheckedInvoice, add_invoice};
 use super::payments::{CheckedPayment, record_payment};
 use super::{
-    KEY_CURRENCY, KEY_DEMO, KEY_NEXT, KEY_PREFIX, KEY_TERMS, Ledger, NewClient, NewInvoice, NewPayment,
-    Settings, clean_text, replay_client, resolve_client,
+    ClientBook, ClientRef, KEY_CURRENCY, KEY_DEMO, KEY_NEXT, KEY_PREFIX, KEY_TERMS, Ledger, NewClient,
+    NewInvoice, NewPayment, Settings, clean_text, replay_client, resolve_client,
 };
 use crate::domain::entities::Client;
 use crate::domain::{Currency, Date, LedgerError, Terms};
@@ -27,7 +26,7 @@ pub struct Batch<'a, 'c> {
     replay_from: HashMap<i64, Date>,
     /// Clients by upper-cased code: an import names one on every row (hashbrown's
     /// default hasher: several times faster than std's for short keys).
-    clients: hashbrown::HashMap<String, Rc<Client>>,
+    clients: hashbrown::HashMap<String, Arc<Client>>,
     /// Scratch space for upper-casing a code (no allocation per row).
     key: String,
     /// Clients that invoices or payments of this batch were entered for.
@@ -103,7 +102,7 @@ impl Batch<'_, '_> {
         let client = add_client(self.db, self.settings.currency, self.settings.terms, new)?;
         self.first_client_id.get_or_insert(client.id);
         self.clients
-            .insert(client.code.to_ascii_uppercase(), Rc::new(client.clone()));
+            .insert(client.code.to_ascii_uppercase(), Arc::new(client.clone()));
         Ok(client)
     }
 
@@ -133,17 +132,26 @@ impl Batch<'_, '_> {
         self.entered_for.len()
     }
 
-    fn client(&mut self, code: &str) -> Result<Rc<Client>> {
+    fn client(&mut self, client: ClientRef) -> Result<Arc<Client>> {
+        let code = match client {
+            ClientRef::Found(c) => return Ok(c),
+            ClientRef::Code(code) => code,
+        };
         // Codes compare as the store's NOCASE does: ASCII letters only.
         self.key.clear();
         self.key.push_str(code.trim());
         self.key.make_ascii_uppercase();
         if let Some(c) = self.clients.get(self.key.as_str()) {
-            return Ok(Rc::clone(c));
+            return Ok(Arc::clone(c));
         }
-        let client = Rc::new(resolve_client(self.db, code, self.settings.currency)?);
-        self.clients.insert(self.key.clone(), Rc::clone(&client));
+        let client = Arc::new(resolve_client(self.db, &code, self.settings.currency)?);
+        self.clients.insert(self.key.clone(), Arc::clone(&client));
         Ok(client)
+    }
+
+    /// Every client of the ledger as it is now, for a bulk import's reader thread.
+    pub(crate) fn client_book(&self) -> Result<ClientBook> {
+        ClientBook::load(self.db, self.settings.currency)
     }
 
     pub fn add_invoice(&mut self, new: NewInvoice) -> Result<i64> {
@@ -151,8 +159,8 @@ impl Batch<'_, '_> {
     }
 
     /// [`Batch::add_invoice`] of a row already checked (by [`NewInvoice::check`]).
-    pub(crate) fn add_checked_invoice(&mut self, new: CheckedInvoice) -> Result<i64> {
-        let client = self.client(&new.client)?;
+    pub(crate) fn add_checked_invoice(&mut self, mut new: CheckedInvoice) -> Result<i64> {
+        let client = self.client(std::mem::replace(&mut new.client, ClientRef::Code(String::new())))?;
         if self.paying_clients.is_none() {
             self.paying_clients = Some(self.db.clients_with_payments()?.into_iter().collect());
         }
@@ -202,8 +210,8 @@ impl Batch<'_, '_> {
     }
 
     /// [`Batch::record_payment`] of a row already checked (by [`NewPayment::check`]).
-    pub(crate) fn record_checked_payment(&mut self, new: CheckedPayment) -> Result<i64> {
-        let client = self.client(&new.client)?;
+    pub(crate) fn record_checked_payment(&mut self, mut new: CheckedPayment) -> Result<i64> {
+        let client = self.client(std::mem::replace(&mut new.client, ClientRef::Code(String::new())))?;
         let directory = self.invoice_directory()?;
         let directory = directory.as_deref();
         let bulk = directory.is_some();

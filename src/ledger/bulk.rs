@@ -56,10 +56,18 @@ impl InvoiceDirectory {
 
     /// The invoice at `i`, a [`Self::position`].
     pub(super) fn at(&self, i: usize) -> InvoiceRef<'_> {
+        InvoiceRef {
+            number: self.numbers.get(i).into(),
+            ..self.at_unnamed(i)
+        }
+    }
+
+    /// [`Self::at`] without the number (left empty): one memory read less.
+    pub(super) fn at_unnamed(&self, i: usize) -> InvoiceRef<'static> {
         let inv = &self.invoices[i];
         InvoiceRef {
             id: inv.id,
-            number: self.numbers.get(i).into(),
+            number: "".into(),
             client_id: inv.client_id,
             currency: inv.currency,
             issue_date: inv.issue_date,
@@ -81,11 +89,10 @@ pub(super) struct Probe {
 pub(super) struct NumberIndex {
     text: String,
     ends: Vec<usize>,
-    /// Each number's hash, kept so that growing the table and probing it read this
-    /// small array instead of the numbers themselves.
-    hashes: Vec<u32>,
-    /// Positions in `ends`, hashed by the upper-cased number.
-    table: HashTable<u32>,
+    /// (position in `ends`, hash of the upper-cased number), hashed by the latter:
+    /// the hash beside the position spares growing and probing the table a read of
+    /// the numbers themselves (or of another array).
+    table: HashTable<(u32, u32)>,
 }
 
 impl NumberIndex {
@@ -93,7 +100,6 @@ impl NumberIndex {
         NumberIndex {
             text: String::with_capacity(n * 12),
             ends: Vec::with_capacity(n),
-            hashes: Vec::with_capacity(n),
             table: HashTable::with_capacity(n),
         }
     }
@@ -131,19 +137,17 @@ impl NumberIndex {
         let i = self.ends.len();
         self.text.push_str(number);
         self.ends.push(self.text.len());
-        self.hashes.push(probe.hash);
-        let hashes = &self.hashes;
         self.table
-            .insert_unique(spread(probe.hash), i as u32, |&j| spread(hashes[j as usize]));
+            .insert_unique(spread(probe.hash), (i as u32, probe.hash), |&(_, h)| spread(h));
         i
     }
 
     fn find_hashed(&self, number: &str, hash: u32) -> Option<usize> {
         self.table
-            .find(spread(hash), |&i| {
-                self.hashes[i as usize] == hash && self.get(i as usize).eq_ignore_ascii_case(number)
+            .find(spread(hash), |&(i, h)| {
+                h == hash && self.get(i as usize).eq_ignore_ascii_case(number)
             })
-            .map(|&i| i as usize)
+            .map(|&(i, _)| i as usize)
     }
 
     fn get(&self, i: usize) -> &str {
@@ -153,7 +157,6 @@ impl NumberIndex {
     /// Keep the numbers by position, drop what finds them (memory back).
     fn forget_lookups(&mut self) {
         self.table = HashTable::new();
-        self.hashes = Vec::new();
     }
 }
 

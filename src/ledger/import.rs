@@ -15,7 +15,7 @@ use super::bulk::InvoiceDirectory;
 use super::export::{CLIENT_HEADER, INVOICE_HEADER, PAYMENT_HEADER, SETTINGS_HEADER};
 use super::invoices::CheckedInvoice;
 use super::payments::CheckedPayment;
-use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment, Settings};
+use super::{Batch, ClientBook, Ledger, NewClient, NewInvoice, NewPayment, Settings};
 use crate::domain::{Date, LedgerError, Terms, parse_date};
 use crate::store::BulkLoad;
 
@@ -285,26 +285,33 @@ fn import_file(
     }
     let settings = batch.settings();
     let threaded = batch.in_bulk_mode() && matches!(source.kind, ImportKind::Invoices | ImportKind::Payments);
-    // Payment rows find their invoice while being read (in bulk mode).
+    // In bulk mode invoice rows find their client, and payment rows their invoice,
+    // while being read.
     let directory = match source.kind {
         ImportKind::Payments => batch.invoice_directory()?,
         _ => None,
     };
+    // (Payment rows leave their client to the writer: finding their invoice is the
+    // reader's larger share, and this keeps the two threads about as busy.)
+    let clients = if threaded && source.kind == ImportKind::Invoices {
+        Some(batch.client_book()?)
+    } else {
+        None
+    };
+    let found = Found {
+        clients: clients.as_ref(),
+        invoices: directory.as_deref(),
+    };
     let mut apply = |item: Item| apply_item(batch, &file, item, summary, errors, progress);
     if !threaded {
         let mut outcome = Ok(());
-        read_file(
-            source,
-            settings,
-            directory.as_deref(),
-            &mut |item| match apply(item) {
-                Ok(()) => true,
-                Err(e) => {
-                    outcome = Err(e);
-                    false
-                }
-            },
-        );
+        read_file(source, settings, found, &mut |item| match apply(item) {
+            Ok(()) => true,
+            Err(e) => {
+                outcome = Err(e);
+                false
+            }
+        });
         return outcome;
     }
     // A large load: one thread reads the CSV and checks each row as far as it can
@@ -315,7 +322,7 @@ fn import_file(
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Item>>(4);
         let reader = scope.spawn(move || {
             let mut chunk = Vec::with_capacity(READ_CHUNK);
-            read_file(source, settings, directory.as_deref(), &mut |item| {
+            read_file(source, settings, found, &mut |item| {
                 chunk.push(item);
                 chunk.len() < READ_CHUNK
                     || send
@@ -443,12 +450,14 @@ fn apply_item(
 
 /// Read `source` row by row, handing each to `emit` checked as far as it can be
 /// without the ledger; stop when `emit` says so (`false`).
-fn read_file(
-    source: ImportSource,
-    settings: Settings,
-    directory: Option<&InvoiceDirectory>,
-    emit: &mut dyn FnMut(Item) -> bool,
-) {
+/// What a reader can look rows up in (bulk mode).
+#[derive(Clone, Copy)]
+struct Found<'a> {
+    clients: Option<&'a ClientBook>,
+    invoices: Option<&'a InvoiceDirectory>,
+}
+
+fn read_file(source: ImportSource, settings: Settings, found: Found, emit: &mut dyn FnMut(Item) -> bool) {
     let file = source.name;
     let refused = |line: u64, column: String, reason: String| {
         Item::Refused(RowError {
@@ -550,8 +559,8 @@ fn read_file(
             let row = match source.kind {
                 ImportKind::Settings => read_setting(&header, &record),
                 ImportKind::Clients => read_client(&header, &record, settings),
-                ImportKind::Invoices => read_invoice(&header, &record, settings),
-                ImportKind::Payments => read_payment(&header, &record, settings, directory),
+                ImportKind::Invoices => read_invoice(&header, &record, settings, found.clients),
+                ImportKind::Payments => read_payment(&header, &record, settings, found),
             };
             match row {
                 Ok(row) => Item::Row { line, row },
@@ -850,7 +859,12 @@ fn read_client(h: &Header, r: &csv::StringRecord, settings: Settings) -> Result<
     }))
 }
 
-fn read_invoice(h: &Header, r: &csv::StringRecord, settings: Settings) -> Result<ReadRow, Refusal> {
+fn read_invoice(
+    h: &Header,
+    r: &csv::StringRecord,
+    settings: Settings,
+    clients: Option<&ClientBook>,
+) -> Result<ReadRow, Refusal> {
     let number = required(h, r, "number")?;
     let client = required(h, r, "client")?;
     let issue_date = parse_date(required(h, r, "issue_date")?).map_err(|e| bad("issue_date", e))?;
@@ -867,8 +881,13 @@ fn read_invoice(h: &Header, r: &csv::StringRecord, settings: Settings) -> Result
             .map_err(|e| bad("void_reason", e))?,
         None => None,
     };
-    let invoice = NewInvoice {
-        client: client.to_string(),
+    let mut invoice = NewInvoice {
+        // (Resolved below when a client book is at hand.)
+        client: if clients.is_some() {
+            String::new()
+        } else {
+            client.to_string()
+        },
         amount: amount.to_string(),
         currency: h.get(r, "currency").map(str::to_string),
         issue_date,
@@ -879,6 +898,9 @@ fn read_invoice(h: &Header, r: &csv::StringRecord, settings: Settings) -> Result
     }
     .check(settings.currency)
     .map_err(|e| refusal(e, invoice_column))?;
+    if let Some(book) = clients {
+        invoice.client = book.resolve(client).map_err(|e| refusal(e, invoice_column))?;
+    }
     Ok(ReadRow::Invoice {
         invoice,
         voided: voided_on.map(|on| (on, void_reason)),
@@ -889,22 +911,30 @@ fn read_payment(
     h: &Header,
     r: &csv::StringRecord,
     settings: Settings,
-    directory: Option<&InvoiceDirectory>,
+    found: Found,
 ) -> Result<ReadRow, Refusal> {
     let client = required(h, r, "client")?;
     let date = parse_date(required(h, r, "date")?).map_err(|e| bad("date", e))?;
     let amount = required(h, r, "amount")?;
-    NewPayment {
-        client: client.to_string(),
+    let mut payment = NewPayment {
+        // (Resolved below when a client book is at hand.)
+        client: if found.clients.is_some() {
+            String::new()
+        } else {
+            client.to_string()
+        },
         amount: amount.to_string(),
         currency: h.get(r, "currency").map(str::to_string),
         date,
         invoice: h.get(r, "invoice").map(str::to_string),
         reference: h.get(r, "reference").map(str::to_string),
     }
-    .check(settings.currency, directory)
-    .map(ReadRow::Payment)
-    .map_err(|e| refusal(e, payment_column))
+    .check(settings.currency, found.invoices)
+    .map_err(|e| refusal(e, payment_column))?;
+    if let Some(book) = found.clients {
+        payment.client = book.resolve(client).map_err(|e| refusal(e, payment_column))?;
+    }
+    Ok(ReadRow::Payment(payment))
 }
 
 fn csv_reason(e: &csv::Error) -> String {

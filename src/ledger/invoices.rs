@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::{KEY_NEXT, KEY_PREFIX, Ledger, clean_text, replay_client, resolve_client};
+use super::{ClientRef, KEY_NEXT, KEY_PREFIX, Ledger, clean_text, replay_client, resolve_client};
 use crate::domain::dates::add_days;
 use crate::domain::entities::Client;
 use crate::domain::entities::{AllocationLine, Invoice, InvoiceStatus};
@@ -96,7 +96,7 @@ pub(crate) struct AddedInvoice {
 /// needs the ledger (its client, the number's uniqueness, the due date from terms).
 /// Checking needs no store, so a bulk import checks rows on a second thread.
 pub(crate) struct CheckedInvoice {
-    pub client: String,
+    pub client: ClientRef,
     pub currency: Currency,
     pub amount: Money,
     pub issue_date: Date,
@@ -132,7 +132,7 @@ impl NewInvoice {
             .map(|d| clean_text("description", &d, 500))
             .transpose()?;
         Ok(CheckedInvoice {
-            client: self.client,
+            client: ClientRef::Code(self.client),
             currency,
             amount,
             issue_date: self.issue_date,

@@ -34,6 +34,52 @@ pub(crate) const KEY_PREFIX: &str = "invoice_prefix";
 pub(crate) const KEY_NEXT: &str = "next_invoice_seq";
 pub(crate) const KEY_DEMO: &str = "demo";
 
+/// The client an invoice or payment row names: its code as typed, or (a bulk import
+/// resolves codes while reading) the client itself.
+pub(crate) enum ClientRef {
+    Code(String),
+    Found(std::sync::Arc<Client>),
+}
+
+/// Every client of the ledger by code, as a bulk import's reader thread resolves
+/// them (codes compare as the store's NOCASE does: ASCII letters only).
+pub(crate) struct ClientBook {
+    by_code: hashbrown::HashMap<String, std::sync::Arc<Client>>,
+}
+
+impl ClientBook {
+    fn load(db: &Db, limit_currency: Currency) -> Result<ClientBook> {
+        Ok(ClientBook::of(db.list_clients(limit_currency)?))
+    }
+
+    fn of(clients: Vec<Client>) -> ClientBook {
+        let by_code = clients
+            .into_iter()
+            .map(|c| (c.code.to_ascii_uppercase(), std::sync::Arc::new(c)))
+            .collect();
+        ClientBook { by_code }
+    }
+
+    /// The client with `code`, or the refusal [`resolve_client`] gives.
+    pub(crate) fn resolve(&self, code: &str) -> Result<ClientRef, LedgerError> {
+        let code = code.trim();
+        let mut buf = [0u8; 32];
+        let found = match buf.get_mut(..code.len()) {
+            // (Upper-casing ASCII bytes leaves UTF-8 valid.)
+            Some(key) => {
+                key.copy_from_slice(code.as_bytes());
+                key.make_ascii_uppercase();
+                std::str::from_utf8(key).ok().and_then(|k| self.by_code.get(k))
+            }
+            None => self.by_code.get(&code.to_ascii_uppercase()),
+        };
+        match found {
+            Some(c) => Ok(ClientRef::Found(std::sync::Arc::clone(c))),
+            None => Err(LedgerError::UnknownClient(code.into())),
+        }
+    }
+}
+
 /// Ledger-wide settings, fixed at `ar init`.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -186,4 +232,38 @@ pub(crate) fn clean_text(what: &str, text: &str, max: usize) -> Result<String, L
         )));
     }
     Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_book_finds_codes_as_the_store_compares_them() {
+        let client = |id: i64, code: &str| Client {
+            id,
+            code: code.into(),
+            name: "n".into(),
+            email: None,
+            credit_limit: None,
+            terms: Terms::net(30),
+        };
+        let long = "a-client-code-longer-than-thirty-two-bytes";
+        let book = ClientBook::of(vec![client(1, "Acme"), client(2, "ä-1"), client(3, long)]);
+        let id = |code: &str| match book.resolve(code) {
+            Ok(ClientRef::Found(c)) => Some(c.id),
+            Ok(ClientRef::Code(_)) => panic!("not resolved"),
+            Err(LedgerError::UnknownClient(c)) => {
+                assert_eq!(c, code.trim());
+                None
+            }
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(id(" ACME "), Some(1));
+        assert_eq!(id("acme"), Some(1));
+        assert_eq!(id("ä-1"), Some(2));
+        assert_eq!(id("Ä-1"), None, "NOCASE folds ASCII letters only");
+        assert_eq!(id(&long.to_uppercase()), Some(3));
+        assert_eq!(id("acm"), None);
+    }
 }

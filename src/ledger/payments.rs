@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use super::bulk::InvoiceDirectory;
-use super::{Ledger, clean_text, replay_client, resolve_client};
+use super::{ClientRef, Ledger, clean_text, replay_client, resolve_client};
 use crate::domain::entities::{AllocationLine, Client, Payment};
 use crate::domain::{Currency, Date, LedgerError, Money};
 use crate::store::{Db, InvoiceRef, NewPaymentRow, PaymentFilter};
@@ -61,7 +61,7 @@ impl Ledger {
 /// needs the ledger (its client, the invoice it names). Checking needs no store, so
 /// a bulk import checks rows on a second thread.
 pub(crate) struct CheckedPayment {
-    pub client: String,
+    pub client: ClientRef,
     /// As given; else the named invoice's, else the ledger's.
     pub currency: Option<Currency>,
     pub date: Date,
@@ -112,10 +112,7 @@ impl NewPayment {
                 let position = d
                     .position(n)
                     .ok_or_else(|| LedgerError::UnknownInvoice(n.into()))?;
-                let invoice = InvoiceRef {
-                    number: "".into(),
-                    ..d.at(position)
-                };
+                let invoice = d.at_unnamed(position);
                 let currency = invoice.currency;
                 (NamedInvoice::Found { position, invoice }, Some(currency))
             }
@@ -130,7 +127,7 @@ impl NewPayment {
             _ => String::new(),
         };
         Ok(CheckedPayment {
-            client: self.client,
+            client: ClientRef::Code(self.client),
             currency,
             date: self.date,
             invoice,
