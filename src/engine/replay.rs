@@ -12,9 +12,10 @@ use crate::domain::{Currency, Date};
 
 /// An invoice as it stood just before the replay's first payment.
 #[derive(Debug, Clone)]
-pub struct ReplayInvoice {
+pub struct ReplayInvoice<'a> {
     pub id: i64,
-    pub number: String,
+    /// (Borrowed by a whole-ledger replay: a million numbers need not be copied.)
+    pub number: std::borrow::Cow<'a, str>,
     pub currency: Currency,
     pub issue_date: Date,
     pub due_date: Date,
@@ -72,14 +73,14 @@ pub struct ReplayOutcome {
     pub payments: Vec<PaymentState>,
 }
 
-struct Open {
-    inv: ReplayInvoice,
+struct Open<'a> {
+    inv: ReplayInvoice<'a>,
     paid: i64,
     adjusted: i64,
     closed_on: Option<Date>,
 }
 
-impl Open {
+impl Open<'_> {
     fn open(&self) -> i64 {
         self.inv.amount - self.paid - self.adjusted
     }
@@ -89,13 +90,13 @@ impl Open {
 /// number enters as its rank among this replay's invoices (same order, no copies).
 type QueueKey = (Currency, Date, Date, u32);
 
-fn queue_key(inv: &ReplayInvoice, number_rank: u32) -> QueueKey {
+fn queue_key(inv: &ReplayInvoice<'_>, number_rank: u32) -> QueueKey {
     (inv.currency, inv.due_date, inv.issue_date, number_rank)
 }
 
 /// Replay `payments` (any order; they are put in (date, entry order)) over `invoices`.
 /// Work is O((invoices + payments) log invoices).
-pub fn replay(invoices: Vec<ReplayInvoice>, mut payments: Vec<ReplayPayment>) -> ReplayOutcome {
+pub fn replay(invoices: Vec<ReplayInvoice<'_>>, mut payments: Vec<ReplayPayment>) -> ReplayOutcome {
     payments.sort_by_key(|p| (p.date, p.id));
     let mut open: Vec<Open> = invoices
         .into_iter()
@@ -243,10 +244,10 @@ mod tests {
     fn usd() -> Currency {
         Currency::parse("USD").unwrap()
     }
-    fn inv(id: i64, issue: &str, due: &str, amount: i64) -> ReplayInvoice {
+    fn inv(id: i64, issue: &str, due: &str, amount: i64) -> ReplayInvoice<'static> {
         ReplayInvoice {
             id,
-            number: format!("INV-{id}"),
+            number: format!("INV-{id}").into(),
             currency: usd(),
             issue_date: d(issue),
             due_date: d(due),

@@ -313,7 +313,7 @@ fn replay_clients(rows: ClientRows, send: SyncSender<Vec<Allocation>>) -> Result
                     let inv = &invoices[i as usize];
                     ReplayInvoice {
                         id: inv.id,
-                        number: numbers.get(i as usize).to_string(),
+                        number: numbers.get(i as usize).into(),
                         currency: inv.currency,
                         issue_date: inv.issue_date,
                         due_date: inv.due_date,

@@ -27,7 +27,7 @@ impl Db<'_> {
     /// Invoices closed earlier cannot change, so a replay never reads them. `settled`
     /// still holds the pre-replay total: an invoice that had no allocation at all
     /// (most of a fresh import) skips the two sums.
-    pub fn replay_invoices(&self, client_id: i64, from: Date) -> Result<Vec<ReplayInvoice>> {
+    pub fn replay_invoices(&self, client_id: i64, from: Date) -> Result<Vec<ReplayInvoice<'static>>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days,
                     CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
@@ -39,7 +39,7 @@ impl Db<'_> {
         let rows = stmt.query_map(params![client_id, from], |r| {
             Ok(ReplayInvoice {
                 id: r.get(0)?,
-                number: r.get(1)?,
+                number: r.get::<_, String>(1)?.into(),
                 currency: currency_column(&r.get::<_, String>(2)?)?,
                 issue_date: r.get(3)?,
                 due_date: r.get(4)?,
