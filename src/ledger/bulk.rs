@@ -230,17 +230,6 @@ pub(super) fn replay_ledger(db: &Db, directory: Option<InvoiceDirectory>) -> Res
     })?;
     drop(numbers);
     // Rows were read in entry order: the updates sweep each table front to back.
-    db.update_invoice_states(
-        invoices
-            .iter()
-            .zip(&invoice_moved)
-            .filter(|(_, moved)| **moved)
-            .map(|(inv, _)| InvoiceState {
-                id: inv.id,
-                settled: inv.settled,
-                closed_on: inv.closed_on,
-            }),
-    )?;
     db.update_payment_states(
         payments
             .iter()
@@ -252,6 +241,22 @@ pub(super) fn replay_ledger(db: &Db, directory: Option<InvoiceDirectory>) -> Res
                 applied_on: p.applied_on,
             }),
     )?;
+    drop(payments); // (memory for the list of moved invoices)
+    let moved: Vec<InvoiceState> = invoices
+        .iter()
+        .zip(&invoice_moved)
+        .filter(|(_, moved)| **moved)
+        .map(|(inv, _)| InvoiceState {
+            id: inv.id,
+            settled: inv.settled,
+            closed_on: inv.closed_on,
+        })
+        .collect();
+    if moved.len() >= invoices.len() / 4 {
+        db.sweep_invoice_states(moved)?;
+    } else {
+        db.update_invoice_states(moved)?;
+    }
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 //! replay that follows reads whole tables front to back instead of a client at a time.
 
 use anyhow::Result;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params};
 
 use super::{DateText, Db, currency_column, date_column, date_or_not_yet};
@@ -41,6 +43,9 @@ impl BulkLoad {
         }
     }
 }
+
+/// The SQL function [`Db::update_invoice_states`] defines while it runs.
+const STATE_FUNCTION: &str = "ar_invoice_state";
 
 /// Allocations per insert statement (6 parameters each; SQLite allows 32,766).
 const ALLOCATION_ROWS: usize = 64;
@@ -204,12 +209,13 @@ impl Db<'_> {
 
     /// Insert allocations in order, [`ALLOCATION_ROWS`] per statement: a million
     /// single-row inserts spent a third of their time starting and ending statements.
+    /// (`OR FAIL`: see [`Db::sweep_invoice_states`].)
     pub fn insert_allocations(&self, allocations: &[Allocation]) -> Result<()> {
         const COLUMNS: usize = 6;
         let sql = |rows: usize| {
             let values = vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ");
             format!(
-                "INSERT INTO allocations (invoice_id, payment_id, kind, date, amount, held) VALUES {values}"
+                "INSERT OR FAIL INTO allocations (invoice_id, payment_id, kind, date, amount, held) VALUES {values}"
             )
         };
         let mut many = self.conn.prepare_cached(&sql(ALLOCATION_ROWS))?;
@@ -245,6 +251,59 @@ impl Db<'_> {
         for i in states {
             update.execute(params![i.id, i.settled, DateText::or_not_yet(i.closed_on)])?;
         }
+        Ok(())
+    }
+
+    /// [`Db::update_invoice_states`] for a good part of the table (a first payments
+    /// load moves nearly every invoice): one UPDATE sweeps the table and asks a
+    /// function of this call for each row's new values. It runs in about half the
+    /// time of an UPDATE per row, which starts a statement and seeks its row a
+    /// million times. `states` must be in id order.
+    ///
+    /// `OR FAIL` rather than the default `ABORT`: an aborting statement inside a
+    /// transaction first copies every page it changes to a statement journal, to
+    /// undo itself alone; here that was a second write of the whole table. A failure
+    /// fails the whole transaction anyway, which rolls everything back.
+    pub fn sweep_invoice_states(&self, states: Vec<InvoiceState>) -> Result<()> {
+        if !states.is_sorted_by_key(|s| s.id) {
+            anyhow::bail!("internal error: invoice states out of id order");
+        }
+        // ar_invoice_state(id, 0): whether the row moved; (id, 1): its `settled`;
+        // (id, 2): its `closed_on`. The three calls for a row come one after the
+        // other, so the position found by the first serves the others.
+        let at = std::cell::Cell::new(0usize);
+        self.conn.create_scalar_function(
+            STATE_FUNCTION,
+            2,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY,
+            move |ctx| -> rusqlite::Result<Value> {
+                let (id, what): (i64, i64) = (ctx.get(0)?, ctx.get(1)?);
+                let state = match states.get(at.get()) {
+                    Some(s) if s.id == id => s,
+                    _ => match states.binary_search_by_key(&id, |s| s.id) {
+                        Ok(k) => {
+                            at.set(k);
+                            &states[k]
+                        }
+                        Err(_) => return Ok(Value::Integer(0)),
+                    },
+                };
+                Ok(match what {
+                    0 => Value::Integer(1),
+                    1 => Value::Integer(state.settled),
+                    _ => Value::Text(DateText::or_not_yet(state.closed_on).as_str().to_string()),
+                })
+            },
+        )?;
+        let updated = self.conn.execute(
+            &format!(
+                "UPDATE OR FAIL invoices SET settled = {STATE_FUNCTION}(id, 1), closed_on = {STATE_FUNCTION}(id, 2)
+                 WHERE {STATE_FUNCTION}(id, 0)"
+            ),
+            [],
+        );
+        self.conn.remove_function(STATE_FUNCTION, 2)?;
+        updated?;
         Ok(())
     }
 

@@ -442,6 +442,10 @@ impl DateText {
         DateText(b)
     }
 
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("a date is ASCII digits and dashes")
+    }
+
     /// A derived date column: `None` is [`NOT_YET`].
     pub(crate) fn or_not_yet(date: Option<Date>) -> DateText {
         match date {
