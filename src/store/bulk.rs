@@ -44,7 +44,10 @@ impl BulkLoad {
     }
 }
 
-/// The SQL function [`Db::update_invoice_states`] defines while it runs.
+/// `PRAGMA cache_size` while a bulk load runs and rebuilds its indexes: 8 MB.
+const BULK_CACHE_SIZE: i64 = -8_000;
+
+/// The SQL function [`Db::sweep_invoice_states`] defines while it runs.
 const STATE_FUNCTION: &str = "ar_invoice_state";
 
 /// Allocations per insert statement (6 parameters each; SQLite allows 32,766).
@@ -120,18 +123,21 @@ impl Db<'_> {
         }
         // Rows are appended and then swept in order, so a small page cache does: the
         // memory goes to the load's own tables (see ledger::bulk).
-        self.conn.pragma_update(None, "cache_size", -8_000)?;
+        self.conn.pragma_update(None, "cache_size", BULK_CACHE_SIZE)?;
         Ok(DroppedIndexes(ddl))
     }
 
     pub fn restore_indexes(&self, dropped: DroppedIndexes) -> Result<()> {
-        // Both cores, and the usual cache, for the sorts that rebuild the indexes.
+        // Both cores for the sorts that rebuild the indexes, and still the small cache
+        // of the load: the sorter sizes its in-memory runs by the cache, and with
+        // 8 MB runs two threads sort in parallel and merge; the indexes of the 1M
+        // ledger built in three quarters of the time they took with 32 MB.
         self.conn.pragma_update(None, "threads", 2)?;
-        self.conn.pragma_update(None, "cache_size", super::CACHE_SIZE)?;
         for (_, sql) in dropped.0 {
             self.conn.execute_batch(&sql)?;
         }
         self.conn.pragma_update(None, "threads", 0)?;
+        self.conn.pragma_update(None, "cache_size", super::CACHE_SIZE)?;
         Ok(())
     }
 
