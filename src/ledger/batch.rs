@@ -17,7 +17,7 @@ use super::{
 };
 use crate::domain::entities::Client;
 use crate::domain::{Currency, Date, LedgerError, Terms};
-use crate::store::{BulkLoad, Db, DroppedIndexes};
+use crate::store::{BulkLoad, Db, DroppedIndexes, StoredPayment};
 
 pub struct Batch<'a, 'c> {
     db: &'a Db<'c>,
@@ -54,6 +54,8 @@ struct Bulk {
     directory: Option<Arc<InvoiceDirectory>>,
     /// Whether the load can have moved any allocation.
     replay: bool,
+    /// The payments this load entered, as stored (ids ascending).
+    payments: Vec<StoredPayment>,
 }
 
 impl Ledger {
@@ -214,10 +216,13 @@ impl Batch<'_, '_> {
         let client = self.client(std::mem::replace(&mut new.client, ClientRef::Code(String::new())))?;
         let directory = self.invoice_directory()?;
         let directory = directory.as_deref();
-        let bulk = directory.is_some();
-        let (id, client_id, date) = record_payment(self.db, &client, self.settings.currency, new, directory)?;
-        if !bulk {
-            self.mark(client_id, date);
+        let stored = record_payment(self.db, &client, self.settings.currency, new, directory)?;
+        let (id, client_id) = (stored.id, stored.client_id);
+        match &mut self.bulk {
+            // The replay at the end reads payments entered before this load from the
+            // ledger, and takes this load's from here.
+            Some(bulk) => bulk.payments.push(stored),
+            None => self.mark(client_id, stored.date),
         }
         self.entered_for.insert(client_id);
         if let Some(set) = &mut self.paying_clients {
@@ -298,6 +303,7 @@ impl Batch<'_, '_> {
                 dropped,
                 directory: None,
                 replay: false,
+                payments: Vec::new(),
             });
         }
         Ok(())
@@ -337,7 +343,7 @@ impl Batch<'_, '_> {
                 drop(bulk.numbers);
                 if bulk.replay {
                     // (Whoever else held the directory is done with it by now.)
-                    replay_ledger(self.db, bulk.directory.and_then(Arc::into_inner))?;
+                    replay_ledger(self.db, bulk.directory.and_then(Arc::into_inner), bulk.payments)?;
                 }
                 self.db.restore_indexes(bulk.dropped)?;
             }

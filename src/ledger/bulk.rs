@@ -193,7 +193,14 @@ fn spread(h: u32) -> u64 {
 /// Replay every client from its first entry: all allocations are written afresh, and
 /// invoices and payments whose derived columns moved are updated. Equal, by
 /// definition, to replaying each client alone (`ledger::replay_client`).
-pub(super) fn replay_ledger(db: &Db, directory: Option<InvoiceDirectory>) -> Result<()> {
+///
+/// `entered`: the payments this load entered, as stored (the last ones of the
+/// ledger); the others are read.
+pub(super) fn replay_ledger(
+    db: &Db,
+    directory: Option<InvoiceDirectory>,
+    entered: Vec<StoredPayment>,
+) -> Result<()> {
     let InvoiceDirectory {
         mut invoices,
         mut numbers,
@@ -202,8 +209,21 @@ pub(super) fn replay_ledger(db: &Db, directory: Option<InvoiceDirectory>) -> Res
         None => InvoiceDirectory::load(db)?,
     };
     numbers.forget_lookups();
-    let mut payments = Vec::with_capacity(db.payment_count()?);
-    db.scan_payments(|p| payments.push(p))?;
+    if !entered.is_sorted_by_key(|p| p.id) {
+        bail!("internal error: a bulk load's payments out of entry order");
+    }
+    // The ledger's payments before the load's (ids are given in entry order).
+    let first_entered = entered.first().map(|p| p.id);
+    let mut payments = match first_entered {
+        Some(_) => Vec::new(),
+        None => Vec::with_capacity(db.payment_count()?),
+    };
+    db.scan_payments(first_entered, |p| payments.push(p))?;
+    if payments.is_empty() {
+        payments = entered;
+    } else {
+        payments.extend(entered);
+    }
     db.clear_all_allocations()?;
 
     // Rows whose derived columns the replay moved: the new values are written into

@@ -7,7 +7,7 @@ use super::bulk::InvoiceDirectory;
 use super::{ClientRef, Ledger, clean_text, replay_client, resolve_client};
 use crate::domain::entities::{AllocationLine, Client, Payment};
 use crate::domain::{Currency, Date, LedgerError, Money};
-use crate::store::{Db, InvoiceRef, NewPaymentRow, PaymentFilter};
+use crate::store::{Db, InvoiceRef, NewPaymentRow, PaymentFilter, StoredPayment};
 
 pub struct NewPayment {
     pub client: String,
@@ -35,7 +35,9 @@ impl Ledger {
         self.store.write(|db| {
             let client = resolve_client(db, &new.client, default_currency)?;
             let checked = new.check(default_currency, None)?;
-            let (id, client_id, date) = record_payment(db, &client, default_currency, checked, None)?;
+            let StoredPayment {
+                id, client_id, date, ..
+            } = record_payment(db, &client, default_currency, checked, None)?;
             replay_client(db, client_id, date)?;
             let payment = db.payment(id)?;
             Ok(PaymentReceipt {
@@ -140,14 +142,14 @@ impl NewPayment {
 
 /// Check against the ledger and insert one payment (spec rule 1's refusals); the
 /// caller replays. The invoice it names is looked up in `directory` when given (a
-/// bulk load), else in the ledger. Returns the payment id, its client id and date.
+/// bulk load), else in the ledger. Returns the payment as stored.
 pub(crate) fn record_payment(
     db: &Db,
     client: &Client,
     default_currency: Currency,
     new: CheckedPayment,
     directory: Option<&InvoiceDirectory>,
-) -> Result<(i64, i64, Date)> {
+) -> Result<StoredPayment> {
     let given_currency = new.currency;
     let (found, position) = match (new.invoice, directory) {
         (NamedInvoice::None, _) => (None, None),
@@ -206,13 +208,12 @@ pub(crate) fn record_payment(
         Err(e) if new.amount_text.is_empty() => return Err(e.into()),
         _ => Money::parse_positive(&new.amount_text, currency)?,
     };
-    let id = db.insert_payment(&NewPaymentRow {
+    db.insert_payment(&NewPaymentRow {
         client_id: client.id,
         currency,
         date: new.date,
         amount: amount.minor,
         invoice_id: invoice.map(|i| i.id),
         reference: new.reference.as_deref(),
-    })?;
-    Ok((id, client.id, new.date))
+    })
 }

@@ -148,6 +148,7 @@ impl Db<'_> {
 
     /// How many payments the ledger holds (to size what a scan fills).
     pub fn payment_count(&self) -> Result<usize> {
+        // (Also what scan_payments(None, ..) passes over.)
         self.count("payments")
     }
 
@@ -186,12 +187,13 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// Every payment in entry order.
-    pub fn scan_payments(&self, mut f: impl FnMut(StoredPayment)) -> Result<()> {
+    /// Every payment with an id below `below` (all without it) in entry order.
+    pub fn scan_payments(&self, below: Option<i64>, mut f: impl FnMut(StoredPayment)) -> Result<()> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, client_id, amount, unapplied, invoice_id, date, applied_on, currency FROM payments ORDER BY id",
+            "SELECT id, client_id, amount, unapplied, invoice_id, date, applied_on, currency FROM payments
+             WHERE id < ?1 ORDER BY id",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([below.unwrap_or(i64::MAX)])?;
         while let Some(r) = rows.next()? {
             f(StoredPayment {
                 id: r.get(0)?,

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use rusqlite::{Row, params};
 
+use super::bulk::StoredPayment;
 use super::invoices::allocation_line;
 use super::{DateText, Db, currency_column};
 use crate::domain::entities::{AllocationLine, Payment};
@@ -52,7 +53,8 @@ pub(super) fn payment_row_with(
 }
 
 impl Db<'_> {
-    pub fn insert_payment(&self, p: &NewPaymentRow) -> Result<i64> {
+    /// Insert a payment; returns it as [`Db::scan_payments`] would read it back.
+    pub fn insert_payment(&self, p: &NewPaymentRow) -> Result<StoredPayment> {
         // Inserted as applied in full on its date, as most payments turn out to be:
         // the replay that follows in the same transaction corrects the others (and a
         // bulk load's replay then rewrites only those).
@@ -71,7 +73,16 @@ impl Db<'_> {
                 ])
             },
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(StoredPayment {
+            id: self.conn.last_insert_rowid(),
+            client_id: p.client_id,
+            amount: p.amount,
+            unapplied: 0,
+            invoice_id: p.invoice_id.and_then(std::num::NonZeroI64::new),
+            date: p.date,
+            applied_on: Some(p.date),
+            currency: p.currency,
+        })
     }
 
     /// Payments in (date, entry) order: the order the replay applies them.
