@@ -157,7 +157,14 @@ impl Batch<'_, '_> {
     }
 
     pub fn add_invoice(&mut self, new: NewInvoice) -> Result<i64> {
+        // The client first, as `ar add-invoice` says an unknown one first.
+        self.find_client(&new.client)?;
         self.add_checked_invoice(new.check(self.settings.currency)?)
+    }
+
+    /// Refuse an unknown client code (with the message `ar` gives for one).
+    pub(crate) fn find_client(&mut self, code: &str) -> Result<()> {
+        self.client(ClientRef::Code(code.to_string())).map(drop)
     }
 
     /// [`Batch::add_invoice`] of a row already checked (by [`NewInvoice::check`]).
@@ -206,6 +213,7 @@ impl Batch<'_, '_> {
     }
 
     pub fn record_payment(&mut self, new: NewPayment) -> Result<i64> {
+        self.find_client(&new.client)?;
         let directory = self.invoice_directory()?;
         let checked = new.check(self.settings.currency, directory.as_deref())?;
         self.record_checked_payment(checked)

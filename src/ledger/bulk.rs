@@ -212,18 +212,15 @@ pub(super) fn replay_ledger(
     if !entered.is_sorted_by_key(|p| p.id) {
         bail!("internal error: a bulk load's payments out of entry order");
     }
-    // The ledger's payments before the load's (ids are given in entry order).
+    // The ledger's payments before the load's (ids are given in entry order) are
+    // read in after the load's, which are then rotated to the end: one list, sized
+    // once, in entry order.
     let first_entered = entered.first().map(|p| p.id);
-    let mut payments = match first_entered {
-        Some(_) => Vec::new(),
-        None => Vec::with_capacity(db.payment_count()?),
-    };
+    let entered_count = entered.len();
+    let mut payments = entered;
+    payments.reserve_exact(db.payment_count()?.saturating_sub(entered_count));
     db.scan_payments(first_entered, |p| payments.push(p))?;
-    if payments.is_empty() {
-        payments = entered;
-    } else {
-        payments.extend(entered);
-    }
+    payments.rotate_left(entered_count);
     db.clear_all_allocations()?;
 
     // Rows whose derived columns the replay moved: the new values are written into

@@ -318,11 +318,18 @@ fn import_file(
     // without the ledger (`NewInvoice::check`, `NewPayment::check`) while this one
     // checks the rest and writes. Rows go over in chunks, in file order, so errors
     // are listed in line order as they are row by row.
+    let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Item>>(4);
+        let stop = &stop;
         let reader = scope.spawn(move || {
             let mut chunk = Vec::with_capacity(READ_CHUNK);
             read_file(source, settings, found, &mut |item| {
+                // (The writer failed: stop at once, not a chunk later; from a slow
+                // pipe, that could be a long wait.)
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return false;
+                }
                 chunk.push(item);
                 chunk.len() < READ_CHUNK
                     || send
@@ -341,7 +348,8 @@ fn import_file(
                 }
             }
         }
-        drop(receive); // stops the reader at its next send
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(receive); // (and a reader waiting to send stops there)
         reader
             .join()
             .map_err(|_| anyhow::anyhow!("internal error: the CSV reader thread panicked"))?;
@@ -370,6 +378,12 @@ enum ReadRow {
         voided: Option<(Date, Option<String>)>,
     },
     Payment(CheckedPayment),
+    /// An invoice or payment row whose own fields are refused: reported unless its
+    /// client is unknown, which is said first (as a single command does).
+    Refused {
+        client: String,
+        refusal: Refusal,
+    },
 }
 
 /// Enter one item into the batch, or collect why it cannot be.
@@ -420,6 +434,17 @@ fn apply_item(
             .record_checked_payment(new)
             .map(|_| summary.payments += 1)
             .map_err(|e| classify(e, payment_column)),
+        ReadRow::Refused {
+            client,
+            refusal: (column, reason),
+        } => match batch.find_client(&client) {
+            Ok(()) => Err(RowFailure::Bad {
+                column,
+                reason,
+                duplicate: None,
+            }),
+            Err(e) => Err(classify(e, |_| "client")),
+        },
     };
     match outcome {
         Ok(()) => {}
@@ -448,8 +473,6 @@ fn apply_item(
     Ok(())
 }
 
-/// Read `source` row by row, handing each to `emit` checked as far as it can be
-/// without the ledger; stop when `emit` says so (`false`).
 /// What a reader can look rows up in (bulk mode).
 #[derive(Clone, Copy)]
 struct Found<'a> {
@@ -457,6 +480,8 @@ struct Found<'a> {
     invoices: Option<&'a InvoiceDirectory>,
 }
 
+/// Read `source` row by row, handing each to `emit` checked as far as it can be
+/// without the ledger; stop when `emit` says so (`false`).
 fn read_file(source: ImportSource, settings: Settings, found: Found, emit: &mut dyn FnMut(Item) -> bool) {
     let file = source.name;
     let refused = |line: u64, column: String, reason: String| {
@@ -560,7 +585,7 @@ fn read_file(source: ImportSource, settings: Settings, found: Found, emit: &mut 
                 ImportKind::Settings => read_setting(&header, &record),
                 ImportKind::Clients => read_client(&header, &record, settings),
                 ImportKind::Invoices => read_invoice(&header, &record, settings, found.clients),
-                ImportKind::Payments => read_payment(&header, &record, settings, found),
+                ImportKind::Payments => read_payment(&header, &record, settings, found.invoices),
             };
             match row {
                 Ok(row) => Item::Row { line, row },
@@ -881,9 +906,13 @@ fn read_invoice(
             .map_err(|e| bad("void_reason", e))?,
         None => None,
     };
-    let mut invoice = NewInvoice {
-        // (Resolved below when a client book is at hand.)
-        client: if clients.is_some() {
+    // The client is looked up before the row's own fields are checked, as
+    // `ar add-invoice` does: here when a client book is at hand, else by the writer.
+    let found = clients
+        .map(|book| book.resolve(client).map_err(|e| refusal(e, invoice_column)))
+        .transpose()?;
+    let invoice = NewInvoice {
+        client: if found.is_some() {
             String::new()
         } else {
             client.to_string()
@@ -896,10 +925,19 @@ fn read_invoice(
         number: Some(number.to_string()),
         description: h.get(r, "description").map(str::to_string),
     }
-    .check(settings.currency)
-    .map_err(|e| refusal(e, invoice_column))?;
-    if let Some(book) = clients {
-        invoice.client = book.resolve(client).map_err(|e| refusal(e, invoice_column))?;
+    .check(settings.currency);
+    let mut invoice = match invoice {
+        Ok(invoice) => invoice,
+        Err(e) if found.is_some() => return Err(refusal(e, invoice_column)),
+        Err(e) => {
+            return Ok(ReadRow::Refused {
+                client: client.to_string(),
+                refusal: refusal(e, invoice_column),
+            });
+        }
+    };
+    if let Some(found) = found {
+        invoice.client = found;
     }
     Ok(ReadRow::Invoice {
         invoice,
@@ -911,30 +949,28 @@ fn read_payment(
     h: &Header,
     r: &csv::StringRecord,
     settings: Settings,
-    found: Found,
+    invoices: Option<&InvoiceDirectory>,
 ) -> Result<ReadRow, Refusal> {
     let client = required(h, r, "client")?;
     let date = parse_date(required(h, r, "date")?).map_err(|e| bad("date", e))?;
     let amount = required(h, r, "amount")?;
-    let mut payment = NewPayment {
-        // (Resolved below when a client book is at hand.)
-        client: if found.clients.is_some() {
-            String::new()
-        } else {
-            client.to_string()
-        },
+    let payment = NewPayment {
+        client: client.to_string(),
         amount: amount.to_string(),
         currency: h.get(r, "currency").map(str::to_string),
         date,
         invoice: h.get(r, "invoice").map(str::to_string),
         reference: h.get(r, "reference").map(str::to_string),
     }
-    .check(settings.currency, found.invoices)
-    .map_err(|e| refusal(e, payment_column))?;
-    if let Some(book) = found.clients {
-        payment.client = book.resolve(client).map_err(|e| refusal(e, payment_column))?;
-    }
-    Ok(ReadRow::Payment(payment))
+    .check(settings.currency, invoices);
+    // The writer looks the client up first, as `ar pay` does.
+    Ok(match payment {
+        Ok(payment) => ReadRow::Payment(payment),
+        Err(e) => ReadRow::Refused {
+            client: client.to_string(),
+            refusal: refusal(e, payment_column),
+        },
+    })
 }
 
 fn csv_reason(e: &csv::Error) -> String {

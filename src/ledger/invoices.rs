@@ -90,8 +90,6 @@ pub(crate) struct AddedInvoice {
     pub replay_from: Option<Date>,
 }
 
-/// Validate and insert one invoice for `client` (already resolved from
-/// `new.client`); the caller replays when told to.
 /// A [`NewInvoice`] whose own fields are parsed and checked: what is left to check
 /// needs the ledger (its client, the number's uniqueness, the due date from terms).
 /// Checking needs no store, so a bulk import checks rows on a second thread.

@@ -68,12 +68,13 @@ pub(crate) struct CheckedPayment {
     pub currency: Option<Currency>,
     pub date: Date,
     pub invoice: NamedInvoice,
-    pub reference: Option<String>,
     amount_text: String,
     /// The amount parsed in the payment's currency as far as it is known: right
     /// unless a named invoice, not yet looked up, is in another currency (then it
-    /// is parsed again). An error waits until then, for the same reason.
+    /// is parsed again). An error waits for the checks of the invoice, which come
+    /// first (as in `ar pay`), and so does one of the reference.
     amount: Result<Money, LedgerError>,
+    reference: Result<Option<String>, LedgerError>,
 }
 
 /// The invoice a payment names.
@@ -81,6 +82,9 @@ pub(crate) enum NamedInvoice {
     None,
     /// Its number (trimmed, not empty), to look up.
     Number(String),
+    /// Not in the bulk load's [`InvoiceDirectory`]: refused once the client is
+    /// known to exist (an unknown client is said first).
+    Unknown(String),
     /// Found at `position` of the bulk load's [`InvoiceDirectory`]: `invoice` is a
     /// copy without its number (read from the directory only for a message), so the
     /// thread that writes the payment need not touch the directory at all.
@@ -105,19 +109,19 @@ impl NewPayment {
         let reference = self
             .reference
             .map(|r| clean_text("reference", &r, 200))
-            .transpose()?;
+            .transpose();
         let number = self.invoice.as_deref().map(str::trim).filter(|n| !n.is_empty());
         let (invoice, invoice_currency) = match (number, directory) {
             (None, _) => (NamedInvoice::None, None),
             (Some(n), None) => (NamedInvoice::Number(n.to_string()), None),
-            (Some(n), Some(d)) => {
-                let position = d
-                    .position(n)
-                    .ok_or_else(|| LedgerError::UnknownInvoice(n.into()))?;
-                let invoice = d.at_unnamed(position);
-                let currency = invoice.currency;
-                (NamedInvoice::Found { position, invoice }, Some(currency))
-            }
+            (Some(n), Some(d)) => match d.position(n) {
+                Some(position) => {
+                    let invoice = d.at_unnamed(position);
+                    let currency = invoice.currency;
+                    (NamedInvoice::Found { position, invoice }, Some(currency))
+                }
+                None => (NamedInvoice::Unknown(n.to_string()), None),
+            },
         };
         let amount = Money::parse_positive(
             &self.amount,
@@ -154,6 +158,7 @@ pub(crate) fn record_payment(
     let (found, position) = match (new.invoice, directory) {
         (NamedInvoice::None, _) => (None, None),
         (NamedInvoice::Found { position, invoice }, _) => (Some(invoice), Some(position)),
+        (NamedInvoice::Unknown(number), _) => bail!(LedgerError::UnknownInvoice(number)),
         (NamedInvoice::Number(number), directory) => (
             Some(
                 match directory {
@@ -208,12 +213,13 @@ pub(crate) fn record_payment(
         Err(e) if new.amount_text.is_empty() => return Err(e.into()),
         _ => Money::parse_positive(&new.amount_text, currency)?,
     };
+    let reference = new.reference?;
     db.insert_payment(&NewPaymentRow {
         client_id: client.id,
         currency,
         date: new.date,
         amount: amount.minor,
         invoice_id: invoice.map(|i| i.id),
-        reference: new.reference.as_deref(),
+        reference: reference.as_deref(),
     })
 }

@@ -310,8 +310,9 @@ impl Db<'_> {
             ),
             [],
         );
-        self.conn.remove_function(STATE_FUNCTION, 2)?;
+        let removed = self.conn.remove_function(STATE_FUNCTION, 2);
         updated?;
+        removed?;
         Ok(())
     }
 

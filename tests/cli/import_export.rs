@@ -576,6 +576,7 @@ fn every_bad_invoice_row_is_named_by_line_and_column_and_nothing_is_written() {
          A-11,,2026-01-01,,1,USD\n\
          A-12,ACME,2026-01-01,01/02/2026,1,USD\n\
          A-13,ACME,2026-01-01,,\"1,000.0001\",KWD\n\
+         A-14,NOPE,2026-01-01,,12x,XYZ\n\
          OK-2,ACME,2026-02-01,,\"1,000.001\",KWD\n",
     );
     let stderr = refused(&l, &["import", "invoices", "inv.csv"], None);
@@ -597,6 +598,8 @@ fn every_bad_invoice_row_is_named_by_line_and_column_and_nothing_is_written() {
             (15, "client", "required"),
             (16, "due_date", "01/02/2026"),
             (17, "amount", "KWD"),
+            // An unknown client is said first, as `ar add-invoice` says it.
+            (18, "client", "NOPE"),
         ],
     );
     // The same file with --dry-run: the same list, still nothing written.
@@ -644,6 +647,8 @@ fn every_bad_payment_row_is_named_by_line_and_column_and_nothing_is_written() {
          ACME,2026-02-01,10,,,ZZZ\n\
          ACME,2026-02-01,,,,\n\
          ACME,2026-02-01,10.5,J-1,,\n\
+         NOPE,2026-02-01,x,NOPE-1,,ZZZ\n\
+         ACME,2026-02-01,x,B-1,\"bad\treference\",\n\
          acme,2026-02-01,10,inv-9,lower case is fine,\n",
     );
     let stderr = refused(&l, &["import", "payments", "pay.csv"], None);
@@ -662,6 +667,10 @@ fn every_bad_payment_row_is_named_by_line_and_column_and_nothing_is_written() {
             (11, "currency", "ZZZ"),
             (12, "amount", "required"),
             (13, "amount", "JPY"),
+            // First the client, then the invoice, the amount, the reference (as
+            // `ar pay` checks them).
+            (14, "client", "NOPE"),
+            (15, "invoice", "BETA"),
         ],
     );
     // In bulk mode (rows read, checked and their invoices found on a second
