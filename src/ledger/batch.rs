@@ -42,6 +42,32 @@ pub struct Batch<'a, 'c> {
     first_invoice_id: Option<i64>,
 }
 
+impl Bulk {
+    /// The numbers of the invoices loaded, while the unique index is down: the
+    /// load's own, or the directory's when lent to it.
+    fn numbers(&self) -> Option<&NumberIndex> {
+        if !self.dropped.without_invoice_numbers() {
+            return None;
+        }
+        self.numbers
+            .as_ref()
+            .or_else(|| self.directory.as_deref().map(InvoiceDirectory::numbers))
+    }
+
+    /// Drop the directory, taking back the numbers lent to it.
+    fn take_back_numbers(&mut self) -> Result<()> {
+        if let Some(directory) = self.directory.take()
+            && self.dropped.without_invoice_numbers()
+            && self.numbers.is_none()
+        {
+            let directory = Arc::into_inner(directory)
+                .ok_or_else(|| anyhow::anyhow!("internal error: the invoice directory is still in use"))?;
+            self.numbers = Some(directory.into_numbers());
+        }
+        Ok(())
+    }
+}
+
 /// A bulk load: indexes down, look-ups in memory, one whole-ledger replay at the end.
 struct Bulk {
     /// Rebuilt by `finish`.
@@ -111,7 +137,7 @@ impl Batch<'_, '_> {
     /// Which of this batch's invoices (0 for the first it entered) is numbered
     /// `number`, if one is: for saying which row a repeated number repeats.
     pub fn entered_invoice(&self, number: &str) -> Result<Option<usize>> {
-        if let Some(numbers) = self.bulk.as_ref().and_then(|b| b.numbers.as_ref()) {
+        if let Some(numbers) = self.bulk.as_ref().and_then(Bulk::numbers) {
             // The unique index is down: the load's own list has the batch's numbers,
             // in entry order.
             return Ok(numbers.find(number.trim()));
@@ -186,6 +212,9 @@ impl Batch<'_, '_> {
             self.first_invoice_id.get_or_insert(added.id);
             return Ok(added.id);
         };
+        // The directory goes (it would miss this invoice): the numbers it was lent
+        // come back first.
+        bulk.take_back_numbers()?;
         // While the unique index is down, numbers are checked here: the same rule,
         // and only rows that are otherwise valid take a number (as in the index).
         let numbered = match (&bulk.numbers, &new.number) {
@@ -206,7 +235,6 @@ impl Batch<'_, '_> {
             numbers.add_absent(&n, probe);
         }
         bulk.replay |= may_have_payments;
-        bulk.directory = None;
         self.entered_for.insert(client.id);
         self.first_invoice_id.get_or_insert(added.id);
         Ok(added.id)
@@ -247,7 +275,10 @@ impl Batch<'_, '_> {
         };
         bulk.replay = true;
         if bulk.directory.is_none() {
-            bulk.directory = Some(Arc::new(InvoiceDirectory::load(self.db)?));
+            // The load's own numbers (while the unique index is down) are lent to
+            // the directory, which would hold the same again.
+            let numbers = bulk.numbers.take();
+            bulk.directory = Some(Arc::new(InvoiceDirectory::load(self.db, numbers)?));
         }
         Ok(bulk.directory.clone())
     }

@@ -25,18 +25,40 @@ pub(super) struct InvoiceDirectory {
 }
 
 impl InvoiceDirectory {
-    pub(super) fn load(db: &Db) -> Result<InvoiceDirectory> {
+    /// Read every invoice. `known`: the numbers of every invoice in the ledger, in
+    /// entry order, when the caller has them (a bulk load into an empty table, with
+    /// its own index of the numbers it loaded): kept instead of built again.
+    pub(super) fn load(db: &Db, known: Option<NumberIndex>) -> Result<InvoiceDirectory> {
         let count = db.invoice_count()?;
         let mut invoices = Vec::with_capacity(count);
-        let mut numbers = NumberIndex::with_capacity(count);
+        let known = known.filter(|k| k.len() == count);
+        let mut numbers = NumberIndex::with_capacity(if known.is_some() { 0 } else { count });
+        let mut agree = true;
         db.scan_invoices(|inv, number| {
+            match &known {
+                Some(k) => agree &= k.get(invoices.len()) == number,
+                // Numbers in the ledger are distinct (its unique index, or a bulk
+                // load's own check while that is down): each is added without a
+                // look-up first, and lands at its row's place.
+                None => numbers.add_distinct(number),
+            }
             invoices.push(inv);
-            // Numbers in the ledger are distinct (its unique index, or a bulk load's
-            // own check while that is down): each is added without a look-up first,
-            // and lands at its row's place.
-            numbers.add_distinct(number);
         })?;
+        let numbers = match known {
+            Some(k) if agree => k,
+            Some(_) => bail!("internal error: a bulk load's invoice numbers differ from the ledger's"),
+            None => numbers,
+        };
         Ok(InvoiceDirectory { invoices, numbers })
+    }
+
+    pub(super) fn numbers(&self) -> &NumberIndex {
+        &self.numbers
+    }
+
+    /// The numbers, for the load to check new invoices against again.
+    pub(super) fn into_numbers(self) -> NumberIndex {
+        self.numbers
     }
 
     /// The invoice numbered `number` (any letter case), as a payment sees it.
@@ -156,6 +178,10 @@ impl NumberIndex {
             .map(|&(i, _)| i as usize)
     }
 
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     fn get(&self, i: usize) -> &str {
         number_at(&self.text, &self.ends, i)
     }
@@ -206,7 +232,7 @@ pub(super) fn replay_ledger(
         mut numbers,
     } = match directory {
         Some(d) => d,
-        None => InvoiceDirectory::load(db)?,
+        None => InvoiceDirectory::load(db, None)?,
     };
     numbers.forget_lookups();
     if !entered.is_sorted_by_key(|p| p.id) {

@@ -267,7 +267,7 @@ impl Header {
 }
 
 /// Rows a reader thread hands over at a time (one channel send per chunk).
-const READ_CHUNK: usize = 4_096;
+const READ_CHUNK: usize = 1_024;
 
 fn import_file(
     batch: &mut Batch,
