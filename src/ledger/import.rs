@@ -336,7 +336,7 @@ fn import_file(
                         .send(std::mem::replace(&mut chunk, Vec::with_capacity(READ_CHUNK)))
                         .is_ok()
             });
-            // (A failed send means this side stopped with an error of its own.)
+            // (A failed send means the writer stopped, with an error of its own.)
             let _ = send.send(chunk);
         });
         let mut outcome = Ok(());
@@ -367,6 +367,7 @@ enum Item {
     Progress(u64),
 }
 
+/// A row as the reader checked it, for the writer to enter.
 enum ReadRow {
     Setting {
         key: String,
