@@ -24,11 +24,8 @@ pub struct Batch<'a, 'c> {
     settings: Settings,
     /// Client id → the earliest date its allocations must be replayed from.
     replay_from: HashMap<i64, Date>,
-    /// Clients by upper-cased code: an import names one on every row (hashbrown's
-    /// default hasher: several times faster than std's for short keys).
-    clients: hashbrown::HashMap<String, Arc<Client>>,
-    /// Scratch space for upper-casing a code (no allocation per row).
-    key: String,
+    /// Clients this batch entered or looked up: an import names one on every row.
+    clients: ClientBook,
     /// Clients that invoices or payments of this batch were entered for.
     entered_for: IdSet,
     /// Clients with any payment (loaded on first use, kept up to date): only their
@@ -98,8 +95,7 @@ impl Ledger {
                 db,
                 settings,
                 replay_from: HashMap::new(),
-                clients: hashbrown::HashMap::new(),
-                key: String::new(),
+                clients: ClientBook::default(),
                 entered_for: IdSet::default(),
                 paying_clients: None,
                 bulk: None,
@@ -129,8 +125,7 @@ impl Batch<'_, '_> {
     pub fn add_client(&mut self, new: NewClient) -> Result<Client> {
         let client = add_client(self.db, self.settings.currency, self.settings.terms, new)?;
         self.first_client_id.get_or_insert(client.id);
-        self.clients
-            .insert(client.code.to_ascii_uppercase(), Arc::new(client.clone()));
+        self.clients.insert(Arc::new(client.clone()));
         Ok(client)
     }
 
@@ -165,15 +160,11 @@ impl Batch<'_, '_> {
             ClientRef::Found(c) => return Ok(c),
             ClientRef::Code(code) => code,
         };
-        // Codes compare as the store's NOCASE does: ASCII letters only.
-        self.key.clear();
-        self.key.push_str(code.trim());
-        self.key.make_ascii_uppercase();
-        if let Some(c) = self.clients.get(self.key.as_str()) {
+        if let Some(c) = self.clients.get(&code) {
             return Ok(Arc::clone(c));
         }
         let client = Arc::new(resolve_client(self.db, &code, self.settings.currency)?);
-        self.clients.insert(self.key.clone(), Arc::clone(&client));
+        self.clients.insert(Arc::clone(&client));
         Ok(client)
     }
 

@@ -41,9 +41,13 @@ pub(crate) enum ClientRef {
     Found(std::sync::Arc<Client>),
 }
 
-/// Every client of the ledger by code, as a bulk import's reader thread resolves
-/// them (codes compare as the store's NOCASE does: ASCII letters only).
+/// Clients by code, compared as the store's NOCASE does (ASCII letters only): a
+/// batch's cache of the clients its rows named, or every client of the ledger for a
+/// bulk import's reader thread.
+#[derive(Default)]
 pub(crate) struct ClientBook {
+    /// By upper-cased code (hashbrown's default hasher: several times faster than
+    /// std's for short keys; an import looks one up per row).
     by_code: hashbrown::HashMap<String, std::sync::Arc<Client>>,
 }
 
@@ -53,18 +57,23 @@ impl ClientBook {
     }
 
     fn of(clients: Vec<Client>) -> ClientBook {
-        let by_code = clients
-            .into_iter()
-            .map(|c| (c.code.to_ascii_uppercase(), std::sync::Arc::new(c)))
-            .collect();
-        ClientBook { by_code }
+        let mut book = ClientBook::default();
+        for c in clients {
+            book.insert(std::sync::Arc::new(c));
+        }
+        book
     }
 
-    /// The client with `code`, or the refusal [`resolve_client`] gives.
-    pub(crate) fn resolve(&self, code: &str) -> Result<ClientRef, LedgerError> {
+    pub(crate) fn insert(&mut self, client: std::sync::Arc<Client>) {
+        self.by_code.insert(client.code.to_ascii_uppercase(), client);
+    }
+
+    /// The client with `code` (surrounding white space ignored), if in the book.
+    pub(crate) fn get(&self, code: &str) -> Option<&std::sync::Arc<Client>> {
         let code = code.trim();
+        // Upper-cased on the stack for the usual short code (no allocation per row).
         let mut buf = [0u8; 32];
-        let found = match buf.get_mut(..code.len()) {
+        match buf.get_mut(..code.len()) {
             // (Upper-casing ASCII bytes leaves UTF-8 valid.)
             Some(key) => {
                 key.copy_from_slice(code.as_bytes());
@@ -72,10 +81,14 @@ impl ClientBook {
                 std::str::from_utf8(key).ok().and_then(|k| self.by_code.get(k))
             }
             None => self.by_code.get(&code.to_ascii_uppercase()),
-        };
-        match found {
+        }
+    }
+
+    /// The client with `code`, or the refusal [`resolve_client`] gives.
+    pub(crate) fn resolve(&self, code: &str) -> Result<ClientRef, LedgerError> {
+        match self.get(code) {
             Some(c) => Ok(ClientRef::Found(std::sync::Arc::clone(c))),
-            None => Err(LedgerError::UnknownClient(code.into())),
+            None => Err(LedgerError::UnknownClient(code.trim().into())),
         }
     }
 }
