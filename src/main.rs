@@ -1,15 +1,13 @@
-//! Entry point: hand binutils-style calls to the system archiver, else parse, run, and
-//! decide the exit code. The only place the process exits.
-//!
-//! Exit codes: 0 success; 1 refused operation or bad data (nothing written); 2 usage;
-//! 3 `--fail-if-over` tripped. A closed pipe (`ar aging | head`) exits 0 quietly.
+//! Entry point: hand binutils-style calls to the system archiver, else run the
+//! command line on this process's arguments, environment and standard streams, and
+//! exit with the code it decided (`cli::exit_code`: 0 done, 1 refused, 2 usage, 3
+//! threshold, 70 internal error, 75 busy). The only place the process exits.
 
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use ar::cli::{self, Cli, ThresholdExceeded};
+use ar::cli::{self, Env, Io};
 
 mod archiver;
 
@@ -18,57 +16,27 @@ fn main() -> ExitCode {
     if archiver::is_binutils_call(&args) {
         return archiver::forward(&args);
     }
-    // `AR_DB=` (set but empty) means "no ledger chosen", as for most tools' variables,
-    // not a usage error about --db: fall back to the default ledger.
-    if std::env::var_os("AR_DB").is_some_and(|v| v.is_empty()) {
-        // SAFETY: first thing in `main`, before any other thread exists.
-        unsafe { std::env::remove_var("AR_DB") };
-    }
     keep_malloc_from_hoarding();
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            if is_broken_pipe(&err) {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("error: {}", one_line(&err));
-            if err.downcast_ref::<ThresholdExceeded>().is_some() {
-                ExitCode::from(3)
-            } else {
-                ExitCode::from(1)
-            }
-        }
-    }
-}
-
-/// The message and its causes on one line: "cannot create ...: permission denied".
-fn one_line(err: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for (i, cause) in err.chain().enumerate() {
-        let s = cause.to_string();
-        if i > 0 {
-            if text.contains(&s) {
-                continue;
-            }
-            text.push_str(": ");
-        }
-        text.push_str(&s);
-    }
-    text.replace('\n', " ")
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    let env = Env::from_process();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let (out_is_terminal, err_is_terminal) = (stdout.is_terminal(), stderr.is_terminal());
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = stderr.lock();
+    let code = cli::run(
+        args,
+        &env,
+        Io {
+            out: &mut out,
+            err: &mut err,
+            stdin: Box::new(std::io::stdin()),
+            out_is_terminal,
+            err_is_terminal,
+        },
+    );
+    // (A failed flush is a closed pipe: `cli::run` flushed what mattered.)
+    drop(out);
+    ExitCode::from(code)
 }
 
 /// glibc's malloc raises its mmap threshold each time a large block is freed (up to

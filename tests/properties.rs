@@ -246,7 +246,7 @@ fn build_batch_until(entries: &[Entry], until: Date) -> Ledger {
     let mut ledger = Ledger::open_in_memory().unwrap();
     let invoices: Vec<&Inv> = invoices_of(entries);
     ledger
-        .batch(|b| {
+        .write(ar::store::WriteHint::ONE, |b| {
             for i in 0..CLIENTS.len() {
                 b.add_client(new_client(i))?;
             }

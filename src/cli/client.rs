@@ -6,9 +6,10 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 
 use super::Context;
-use crate::domain::Terms;
+use crate::domain::{Field, Terms};
 use crate::ledger::{ClientPatch, NewClient};
 use crate::render::{self, Format, clients_sheet, invoices_sheet, payments_sheet};
+use crate::store::sqlite::Access;
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
@@ -60,19 +61,29 @@ pub struct ClientEditArgs {
 
 /// List clients with what they owe
 ///
+/// Balances as of --as-of (default today): the amounts `ar aging` shows for that date.
+///
 /// Example: ar client list --format csv
 #[derive(Debug, Args)]
 pub struct ClientListArgs {
+    /// Balances as of this date (YYYY-MM-DD); default today
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
 /// Show a client: terms, balances, open invoices and unapplied credit
 ///
+/// As of --as-of (default today): entries dated later are not counted.
+///
 /// Example: ar client show ACME
 #[derive(Debug, Args)]
 pub struct ClientShowArgs {
     code: String,
+    /// Balances as of this date (YYYY-MM-DD); default today
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -94,7 +105,7 @@ fn parse_terms(text: Option<&str>) -> Result<Option<Terms>> {
 
 fn run_client_add(ctx: &mut Context, args: ClientAddArgs) -> Result<()> {
     let terms = parse_terms(args.terms.as_deref())?;
-    let mut ledger = ctx.open_ledger()?;
+    let mut ledger = ctx.open_ledger(Access::Write)?;
     let c = ledger.add_client(NewClient {
         code: args.code,
         name: args.name,
@@ -116,7 +127,7 @@ fn run_client_add(ctx: &mut Context, args: ClientAddArgs) -> Result<()> {
 
 fn run_client_edit(ctx: &mut Context, args: ClientEditArgs) -> Result<()> {
     let terms = parse_terms(args.terms.as_deref())?;
-    let mut ledger = ctx.open_ledger()?;
+    let mut ledger = ctx.open_ledger(Access::Write)?;
     let c = ledger.edit_client(
         &args.code,
         ClientPatch {
@@ -138,14 +149,16 @@ fn run_client_edit(ctx: &mut Context, args: ClientEditArgs) -> Result<()> {
 }
 
 fn run_client_list(ctx: &mut Context, args: ClientListArgs) -> Result<()> {
-    let clients = ctx.open_ledger()?.clients(ctx.today)?;
+    let as_of = ctx.date_or_today(args.as_of.as_deref(), Field::Date)?;
+    let clients = ctx.open_ledger(Access::Read)?.clients(as_of)?;
     render::write(&mut ctx.out, args.format, ctx.style, &clients, || {
         clients_sheet(&clients)
     })
 }
 
 fn run_client_show(ctx: &mut Context, args: ClientShowArgs) -> Result<()> {
-    let detail = ctx.open_ledger()?.client_detail(&args.code, ctx.today)?;
+    let as_of = ctx.date_or_today(args.as_of.as_deref(), Field::Date)?;
+    let detail = ctx.open_ledger(Access::Read)?.client_detail(&args.code, as_of)?;
     match args.format {
         Format::Json => render::write_json(&mut ctx.out, &detail),
         Format::Csv => render::write_csv(
@@ -156,6 +169,7 @@ fn run_client_show(ctx: &mut Context, args: ClientShowArgs) -> Result<()> {
             let c = &detail.summary.client;
             let out = &mut ctx.out;
             writeln!(out, "{} — {}", c.code, c.name)?;
+            writeln!(out, "  as of:        {}", detail.as_of)?;
             writeln!(out, "  email:        {}", c.email.as_deref().unwrap_or("-"))?;
             writeln!(out, "  terms:        {}", c.terms)?;
             writeln!(
@@ -177,11 +191,11 @@ fn run_client_show(ctx: &mut Context, args: ClientShowArgs) -> Result<()> {
             }
             if !detail.open_invoices.is_empty() {
                 writeln!(out, "\nOpen invoices")?;
-                render::write_table(out, &invoices_sheet(&detail.open_invoices), ctx.style)?;
+                render::write_table(&mut **out, &invoices_sheet(&detail.open_invoices), ctx.style)?;
             }
             if !detail.credits.is_empty() {
                 writeln!(out, "\nPayments holding unapplied credit")?;
-                render::write_table(out, &payments_sheet(&detail.credits), ctx.style)?;
+                render::write_table(&mut **out, &payments_sheet(&detail.credits), ctx.style)?;
             }
             Ok(())
         }

@@ -4,11 +4,13 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::LedgerError;
+use crate::render::plural;
+use crate::store::sqlite::Access;
 use crate::domain::entities::{Client, Invoice, Payment};
 use crate::ledger::export::{
     CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, SETTINGS_HEADER, client_record,
@@ -48,17 +50,54 @@ fn export_dir(dir: &Path) -> Result<()> {
     // and without following a symlink (a dangling one is not a directory either).
     let bare: PathBuf = dir.components().collect();
     if std::fs::symlink_metadata(&bare).is_ok() && !bare.is_dir() {
-        return Err(LedgerError::Invalid(format!(
+        return Err(LedgerError::Refused(format!(
             "{} exists and is not a directory: give --dir a directory (it is created if missing)",
             dir.display()
         ))
         .into());
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))
+    std::fs::create_dir_all(dir).map_err(|e| {
+        LedgerError::File {
+            action: "create the directory",
+            path: dir.display().to_string(),
+            reason: io_reason(&e),
+        }
+        .into()
+    })
+}
+
+/// A failure to write an export file (disk full, permissions) as a refusal that
+/// names the file; the store's own errors stay as they are.
+fn writing(path: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
+    move |e| {
+        let io = e.chain().find_map(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .map(io_reason)
+                .or_else(|| c.downcast_ref::<csv::Error>().map(|e| e.to_string()))
+        });
+        match io {
+            Some(reason) if !e.is::<LedgerError>() => LedgerError::File {
+                action: "write",
+                path: path.display().to_string(),
+                reason,
+            }
+            .into(),
+            _ => e,
+        }
+    }
+}
+
+/// An I/O error without Rust's "(os error 28)" suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
-    let mut ledger = ctx.open_ledger()?;
+    let mut ledger = ctx.open_ledger(Access::Read)?;
     match (args.format, &args.dir) {
         (ExportFormat::Json, None) => {
             let mut sink = JsonSink::new(&mut ctx.out);
@@ -68,24 +107,29 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
         (ExportFormat::Json, Some(dir)) => {
             export_dir(dir)?;
             let path = dir.join("ledger.json");
-            let mut sink = JsonSink::new(BufWriter::new(create(&path)?));
-            ledger.export(&mut sink)?;
-            sink.finish()?;
+            (|| {
+                let mut sink = JsonSink::new(BufWriter::new(create(&path)?));
+                ledger.export(&mut sink)?;
+                sink.finish()
+            })()
+            .map_err(writing(&path))?;
             writeln!(ctx.out, "Exported the ledger to {}", path.display())?;
             Ok(())
         }
-        (ExportFormat::Csv, None) => Err(LedgerError::Invalid(
+        (ExportFormat::Csv, None) => Err(LedgerError::Refused(
             "CSV export writes several files: give --dir DIR (or --format json for one document on stdout)"
                 .into(),
         )
         .into()),
         (ExportFormat::Csv, Some(dir)) => {
             export_dir(dir)?;
-            let written = CsvDirSink::create(dir).and_then(|mut sink| {
-                let counts = ledger.export(&mut sink)?;
-                sink.finish()?;
-                Ok(counts)
-            });
+            let written = CsvDirSink::create(dir)
+                .and_then(|mut sink| {
+                    let counts = ledger.export(&mut sink)?;
+                    sink.finish()?;
+                    Ok(counts)
+                })
+                .map_err(writing(dir));
             let counts = match written {
                 Ok(counts) => counts,
                 Err(e) => {
@@ -98,10 +142,10 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
             };
             writeln!(
                 ctx.out,
-                "Exported {} clients, {} invoices and {} payments to {}",
-                counts.clients,
-                counts.invoices,
-                counts.payments,
+                "Exported {}, {} and {} to {}",
+                plural(counts.clients as i64, "client"),
+                plural(counts.invoices as i64, "invoice"),
+                plural(counts.payments as i64, "payment"),
                 dir.display()
             )?;
             Ok(())
@@ -109,8 +153,28 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
     }
 }
 
+/// Create (or truncate) an export file, readable and writable by its owner only: an
+/// export holds the same customers' financial data as the ledger (0600).
 fn create(path: &Path) -> Result<File> {
-    File::create(path).with_context(|| format!("cannot write {}", path.display()))
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path).map_err(|e| LedgerError::File {
+        action: "write",
+        path: path.display().to_string(),
+        reason: io_reason(&e),
+    })?;
+    // A file that existed keeps its mode on open: make it owner-only too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(file)
 }
 
 /// The four CSV files of an export. Written under temporary names and renamed at the
@@ -151,7 +215,7 @@ impl CsvDirSink {
         for name in FILES {
             let target = self.dir.join(name);
             if target.is_dir() {
-                return Err(LedgerError::Invalid(format!(
+                return Err(LedgerError::Refused(format!(
                     "cannot write {}: it is a directory; remove it or export to another --dir",
                     target.display()
                 ))
@@ -160,8 +224,11 @@ impl CsvDirSink {
         }
         for name in FILES {
             let partial = self.dir.join(format!(".{name}.partial"));
-            std::fs::rename(&partial, self.dir.join(name))
-                .with_context(|| format!("cannot write {}", self.dir.join(name).display()))?;
+            std::fs::rename(&partial, self.dir.join(name)).map_err(|e| LedgerError::File {
+                action: "write",
+                path: self.dir.join(name).display().to_string(),
+                reason: io_reason(&e),
+            })?;
         }
         Ok(())
     }

@@ -1,17 +1,17 @@
 //! `ar import`
 
 use std::fs::File;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::LedgerError;
-use crate::ledger::import::{
-    BULK_BYTES, ImportErrors, ImportKind, ImportOptions, ImportSource, ImportSummary,
-};
+use crate::ledger::Ledger;
+use crate::ledger::import::{ImportErrors, ImportKind, ImportOptions, ImportSource, ImportSummary};
+use crate::render::plural;
+use crate::store::sqlite::Access;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
@@ -28,6 +28,9 @@ pub enum KindArg {
 ///   payments: client, date, amount, [invoice, reference, currency]
 /// Any bad row means nothing is written; the first 20 errors are listed with their
 /// line and column. Payments are allocated as `ar pay` would, in date and row order.
+/// A file whose exact content was imported into this ledger before is refused
+/// (unless --again), and a payment that repeats another's client, date, amount and
+/// reference is imported with a warning.
 ///
 /// Examples:
 ///   ar import clients clients.csv
@@ -49,27 +52,46 @@ pub struct ImportArgs {
     /// Check every row and report every error, but write nothing
     #[arg(long)]
     dry_run: bool,
+    /// Import a file even though its exact content was imported into this ledger before
+    #[arg(long)]
+    again: bool,
 }
 
 pub fn run_import(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     let sources = match (&args.dir, args.kind, &args.file) {
         (Some(dir), _, _) => dir_sources(dir)?,
-        (None, Some(kind), Some(file)) => vec![open_source(kind_of(kind), file)?],
-        _ => unreachable!("clap requires a kind and a file, or --dir"),
+        (None, Some(kind), Some(file)) => vec![open_source(ctx, kind_of(kind), file)?],
+        _ => return Err(LedgerError::Refused("give a kind and a file, or --dir".into()).into()),
     };
-    let mut ledger = ctx.open_ledger()?;
-    let mut bar = ProgressBar::new(&sources);
+    // A dry run writes nothing, so it creates no ledger either: with none there yet,
+    // the rows are checked against an empty one.
+    let (path, _) = ctx.ledger_path()?;
+    let mut ledger = if args.dry_run && !path.exists() {
+        Ledger::open_in_memory()?
+    } else if args.dry_run {
+        ctx.open_ledger(Access::Read)?
+    } else {
+        ctx.open_ledger(Access::Write)?
+    };
+    let mut bar = ProgressBar::new(&sources, ctx.err_is_terminal);
     let options = ImportOptions {
         dry_run: args.dry_run,
-        // Hidden, for tests: take the bulk path with small files.
-        bulk_from_bytes: std::env::var("AR_BULK_BYTES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(BULK_BYTES),
+        again: args.again,
+        now: ctx.now.clone(),
     };
-    let summary = ledger.import(sources, options, &mut |file, bytes| bar.update(file, bytes));
+    let summary = ledger.import(sources, &options, &mut |file, bytes| bar.update(file, bytes));
     bar.finish();
-    let summary = summary.map_err(list_errors)?;
+    let summary = summary.map_err(|e| list_errors(ctx, e))?;
+    for w in &summary.warnings {
+        writeln!(ctx.err, "warning: {w}")?;
+    }
+    if summary.warning_count > summary.warnings.len() {
+        writeln!(
+            ctx.err,
+            "warning: … and {} more such payments",
+            summary.warning_count - summary.warnings.len()
+        )?;
+    }
     writeln!(ctx.out, "{}", summary_line(&summary))?;
     Ok(())
 }
@@ -77,19 +99,17 @@ pub fn run_import(ctx: &mut Context, args: ImportArgs) -> Result<()> {
 /// The error list goes to stderr one error per line, then the one-line reason the
 /// command failed: the caller prints errors on a single line, which would run 20
 /// errors together into one unreadable line.
-fn list_errors(e: anyhow::Error) -> anyhow::Error {
+fn list_errors(ctx: &mut Context, e: anyhow::Error) -> anyhow::Error {
     let Some(list) = e.downcast_ref::<ImportErrors>() else {
         return e;
     };
-    let mut stderr = std::io::stderr().lock();
     for row in &list.errors {
-        let _ = writeln!(stderr, "{row}");
+        let _ = writeln!(ctx.err, "{row}");
     }
     if list.total > list.errors.len() {
-        let _ = writeln!(stderr, "… and {} more", list.total - list.errors.len());
+        let _ = writeln!(ctx.err, "… and {} more", list.total - list.errors.len());
     }
-    let _ = stderr.flush();
-    LedgerError::Invalid(list.headline()).into()
+    LedgerError::Refused(list.headline()).into()
 }
 
 fn kind_of(kind: KindArg) -> ImportKind {
@@ -100,17 +120,24 @@ fn kind_of(kind: KindArg) -> ImportKind {
     }
 }
 
-fn open_source(kind: ImportKind, file: &Path) -> Result<ImportSource> {
+fn open_source(ctx: &mut Context, kind: ImportKind, file: &Path) -> Result<ImportSource> {
     if file.as_os_str() == "-" {
         return Ok(ImportSource {
             kind,
             name: "stdin".into(),
-            reader: Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())),
+            reader: Box::new(std::io::BufReader::with_capacity(1 << 20, ctx.take_stdin())),
             size: None,
         });
     }
-    let f = File::open(file)
-        .map_err(|e| LedgerError::Invalid(format!("cannot read {}: {e}: check the path", file.display())))?;
+    open_file(kind, file)
+}
+
+fn open_file(kind: ImportKind, file: &Path) -> Result<ImportSource> {
+    let f = File::open(file).map_err(|e| LedgerError::File {
+        action: "read",
+        path: file.display().to_string(),
+        reason: format!("{}: check the path", io_reason(&e)),
+    })?;
     let size = f.metadata().ok().map(|m| m.len());
     Ok(ImportSource {
         kind,
@@ -123,7 +150,7 @@ fn open_source(kind: ImportKind, file: &Path) -> Result<ImportSource> {
 /// The files of `ar export --dir` that exist in `dir`, in dependency order.
 fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
     if !dir.is_dir() {
-        return Err(LedgerError::Invalid(format!(
+        return Err(LedgerError::Refused(format!(
             "{} is not a directory: give the folder holding clients.csv, invoices.csv and payments.csv",
             dir.display()
         ))
@@ -138,11 +165,11 @@ fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
     ] {
         let path = dir.join(name);
         if path.exists() {
-            sources.push(open_source(kind, &path).with_context(|| format!("in {}", dir.display()))?);
+            sources.push(open_file(kind, &path)?);
         }
     }
     if sources.is_empty() {
-        return Err(LedgerError::Invalid(format!(
+        return Err(LedgerError::Refused(format!(
             "{} holds none of clients.csv, invoices.csv, payments.csv: nothing to import",
             dir.display()
         ))
@@ -153,13 +180,9 @@ fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
 
 fn summary_line(s: &ImportSummary) -> String {
     let mut parts = Vec::new();
-    for (n, noun) in [
-        (s.clients, "clients"),
-        (s.invoices, "invoices"),
-        (s.payments, "payments"),
-    ] {
+    for (n, noun) in [(s.clients, "client"), (s.invoices, "invoice"), (s.payments, "payment")] {
         if n > 0 {
-            parts.push(format!("{} {noun}", group(n)));
+            parts.push(counted(n, noun));
         }
     }
     if parts.is_empty() {
@@ -167,7 +190,7 @@ fn summary_line(s: &ImportSummary) -> String {
     }
     let what = parts.join(", ");
     let for_clients = if s.invoices + s.payments > 0 {
-        format!(" for {} clients", group(s.for_clients))
+        format!(" for {}", counted(s.for_clients, "client"))
     } else {
         String::new()
     };
@@ -179,8 +202,19 @@ fn summary_line(s: &ImportSummary) -> String {
     format!("{verb} {what}{for_clients} in {:.1} s", s.elapsed.as_secs_f64())
 }
 
-fn group(n: u64) -> String {
-    crate::domain::money::format_minor(n as i64, 0, true)
+/// `1 client`, `25,000 clients`.
+fn counted(n: u64, noun: &str) -> String {
+    let grouped = crate::domain::money::format_minor(n as i64, 0, true);
+    plural(n as i64, noun).replacen(&n.to_string(), &grouped, 1)
+}
+
+/// An I/O error without Rust's "(os error 2)" suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 /// A byte-based progress bar on stderr, only on a terminal and for large files.
@@ -198,9 +232,9 @@ struct ProgressBar {
 impl ProgressBar {
     const LARGE: u64 = 8 << 20;
 
-    fn new(sources: &[ImportSource]) -> ProgressBar {
+    fn new(sources: &[ImportSource], on_terminal: bool) -> ProgressBar {
         let total: u64 = sources.iter().filter_map(|s| s.size).sum();
-        if !std::io::stderr().is_terminal() || total < Self::LARGE {
+        if !on_terminal || total < Self::LARGE {
             return ProgressBar {
                 bar: None,
                 base: 0,

@@ -5,10 +5,11 @@ use std::io::Write;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use super::Context;
-use crate::domain::parse_date;
+use super::{Context, currency_option};
+use crate::domain::{Field, parse_date};
 use crate::ledger::NewInvoice;
 use crate::render::{self, Format, allocations_sheet, invoices_sheet};
+use crate::store::sqlite::Access;
 
 #[derive(Debug, Subcommand)]
 pub enum InvoiceCommand {
@@ -51,9 +52,14 @@ pub struct InvoiceAddArgs {
 
 /// List invoices
 ///
+/// Invoices issued on or before --as-of (default today), with what was open then.
+///
 /// Example: ar invoice list --open --client ACME --format json
 #[derive(Debug, Args)]
 pub struct InvoiceListArgs {
+    /// As of this date (YYYY-MM-DD); default today
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<String>,
     /// Only invoices with an open balance
     #[arg(long)]
     open: bool,
@@ -66,17 +72,22 @@ pub struct InvoiceListArgs {
 
 /// Show an invoice with how it was settled
 ///
+/// As of --as-of (default today): payments dated later are not counted.
+///
 /// Example: ar invoice show INV-0007
 #[derive(Debug, Args)]
 pub struct InvoiceShowArgs {
     number: String,
+    /// As of this date (YYYY-MM-DD); default today
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
 /// Void an invoice: it keeps its row and leaves every balance
 ///
-/// Refused while payments are allocated to it.
+/// Refused while payments are allocated to it, or for a date before its issue date.
 ///
 /// Example: ar invoice void INV-0008 --reason "issued twice"
 #[derive(Debug, Args)]
@@ -99,23 +110,41 @@ pub fn run(ctx: &mut Context, cmd: InvoiceCommand) -> Result<()> {
 }
 
 pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
-    let issue_date = ctx.date_or_today(args.date.as_deref())?;
-    let due_date = args.due.as_deref().map(parse_date).transpose()?;
-    let mut ledger = ctx.open_ledger()?;
+    let issue_date = ctx.date_or_today(args.date.as_deref(), Field::IssueDate)?;
+    let due_date = args
+        .due
+        .as_deref()
+        .map(|d| parse_date(d).map_err(|e| e.in_field(Field::DueDate)))
+        .transpose()?;
+    let currency = currency_option(args.currency)?;
+    let mut ledger = ctx.open_ledger(Access::Write)?;
     let inv = ledger.add_invoice(NewInvoice {
         client: args.client,
         amount: args.amount,
-        currency: args.currency,
+        currency,
         issue_date,
         due_date,
         terms: None,
         number: args.number,
         description: args.description,
     })?;
+    // Say where the due date came from: the date given, or the terms.
+    let due_from = match due_date {
+        Some(_) => {
+            let days = (inv.due_date - inv.issue_date).num_days();
+            let discount = if inv.terms.has_discount() {
+                format!("; terms {}", inv.terms)
+            } else {
+                String::new()
+            };
+            format!("{} after issue, as given{discount}", crate::render::plural(days, "day"))
+        }
+        None => inv.terms.to_string(),
+    };
     writeln!(
         ctx.out,
-        "Invoice {} for {}: {}, issued {}, due {} ({})",
-        inv.number, inv.client, inv.amount, inv.issue_date, inv.due_date, inv.terms
+        "Invoice {} for {}: {}, issued {}, due {} ({due_from})",
+        inv.number, inv.client, inv.amount, inv.issue_date, inv.due_date
     )?;
     if inv.settled.minor > 0 {
         writeln!(
@@ -129,21 +158,25 @@ pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
 }
 
 fn run_invoice_list(ctx: &mut Context, args: InvoiceListArgs) -> Result<()> {
-    let invoices = ctx.open_ledger()?.invoices(args.client.as_deref(), args.open)?;
+    let as_of = ctx.date_or_today(args.as_of.as_deref(), Field::Date)?;
+    let invoices = ctx
+        .open_ledger(Access::Read)?
+        .invoices(args.client.as_deref(), args.open, as_of)?;
     render::write(&mut ctx.out, args.format, ctx.style, &invoices, || {
         invoices_sheet(&invoices)
     })
 }
 
 fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
-    let detail = ctx.open_ledger()?.invoice_detail(&args.number)?;
+    let as_of = ctx.date_or_today(args.as_of.as_deref(), Field::Date)?;
+    let detail = ctx.open_ledger(Access::Read)?.invoice_detail(&args.number, as_of)?;
     match args.format {
         Format::Json => render::write_json(&mut ctx.out, &detail),
         Format::Csv => render::write_csv(&mut ctx.out, &allocations_sheet(&detail.allocations)),
         Format::Table => {
             let i = &detail.invoice;
             let out = &mut ctx.out;
-            writeln!(out, "{} — {} ({})", i.number, i.client, i.status.as_str())?;
+            writeln!(out, "{} — {} ({} as of {})", i.number, i.client, i.status.as_str(), detail.as_of)?;
             writeln!(out, "  issued:  {}", i.issue_date)?;
             writeln!(out, "  due:     {} ({})", i.due_date, i.terms)?;
             writeln!(out, "  amount:  {}", i.amount)?;
@@ -174,9 +207,9 @@ fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
 }
 
 fn run_invoice_void(ctx: &mut Context, args: InvoiceVoidArgs) -> Result<()> {
-    let on = ctx.date_or_today(args.date.as_deref())?;
+    let on = ctx.date_or_today(args.date.as_deref(), Field::VoidDate)?;
     let inv = ctx
-        .open_ledger()?
+        .open_ledger(Access::Write)?
         .void_invoice(&args.number, on, args.reason.as_deref())?;
     writeln!(
         ctx.out,

@@ -1,6 +1,8 @@
 //! The command line: clap arguments, resolved into one ledger operation or report and
-//! a render. Holds no SQL and no money arithmetic.
+//! a render. Holds no SQL and no money arithmetic. [`run`] is the whole program but
+//! for the process itself: tests call it in-process with a context of their own.
 
+mod check;
 mod client;
 mod context;
 mod demo;
@@ -11,12 +13,17 @@ mod invoice;
 mod payment;
 mod report;
 
+use std::ffi::OsString;
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
-pub use context::{Context, default_db_path};
+pub use context::{Context, Env, Io, cache_dir, data_dir};
+
+use crate::domain::error::{ErrorKind, kind_of};
+use crate::domain::LedgerError;
 
 /// A command-line accounts-receivable tracker: clients, invoices, payments and who owes
 /// what, how late.
@@ -28,12 +35,14 @@ Examples:
   ar add-invoice --client ACME --amount 1,250.00 --date 2026-11-01
   ar pay --client ACME --amount 1000 --date 2026-11-20
   ar aging --as-of 2026-11-30
+  ar check                                          verify the ledger
 
 The ledger is --db PATH, else $AR_DB, else ~/.local/share/ar/ledger.db.
-Exit codes: 0 done; 1 refused (nothing written); 2 usage; 3 --fail-if-over tripped.")]
+Exit codes: 0 done; 1 refused (nothing written); 2 usage; 3 --fail-if-over tripped;
+70 internal error (a bug: please report it); 75 ledger busy (try again later).")]
 pub struct Cli {
-    /// Ledger file (created on first use)
-    #[arg(long, global = true, env = "AR_DB", value_name = "PATH")]
+    /// Ledger file (default: $AR_DB, else ~/.local/share/ar/ledger.db)
+    #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -56,41 +65,126 @@ pub enum Command {
     Payment(payment::PaymentCommand),
     Aging(report::AgingArgs),
     DaysToPay(report::DaysToPayArgs),
+    Check(check::CheckArgs),
     Demo(demo::DemoArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
 }
 
-/// Why a run ended without error but must not exit 0.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ThresholdExceeded(pub String);
+/// The exit code of each kind of failure (the one mapping; `main` only exits).
+pub fn exit_code(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::Refused => 1,
+        ErrorKind::Usage => 2,
+        ErrorKind::Threshold => 3,
+        ErrorKind::Internal => 70, // EX_SOFTWARE
+        ErrorKind::Busy => 75,     // EX_TEMPFAIL: a cron wrapper may retry
+    }
+}
 
-pub fn run(cli: Cli) -> Result<()> {
-    let mut ctx = Context::from_env(cli.db)?;
-    let ledger = ctx.db_path.clone();
-    let existed = ledger.exists();
-    let result = match cli.command {
-        Command::Init(args) => init::run_init(&mut ctx, args),
-        Command::Client(cmd) => client::run(&mut ctx, cmd),
-        Command::AddInvoice(args) => invoice::run_invoice_add(&mut ctx, args),
-        Command::Pay(args) => payment::run_pay(&mut ctx, args),
-        Command::Invoice(cmd) => invoice::run(&mut ctx, cmd),
-        Command::Payment(cmd) => payment::run(&mut ctx, cmd),
-        Command::Aging(args) => report::run_aging(&mut ctx, args),
-        Command::DaysToPay(args) => report::run_days_to_pay(&mut ctx, args),
-        Command::Demo(args) => demo::run_demo(&mut ctx, args),
-        Command::Import(args) => import::run_import(&mut ctx, args),
-        Command::Export(args) => export::run_export(&mut ctx, args),
+/// Parse `args`, run the command and say how it went: the exit code. Output and
+/// messages go to `io`; nothing is read from the process but what `env` and `io`
+/// hand in.
+pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout and exit 0; usage errors to stderr, 2.
+            let text = e.render().to_string();
+            let to = if e.use_stderr() { io.err } else { io.out };
+            let _ = to.write_all(text.as_bytes()).and_then(|()| to.flush());
+            return if e.use_stderr() { exit_code(ErrorKind::Usage) } else { 0 };
+        }
     };
-    ctx.out.flush()?;
-    if result.is_err() && !existed {
-        // A refused command leaves no trace, not even the empty ledger it opened.
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut path = ledger.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
+    let clock = match context::clock(env) {
+        Ok(clock) => clock,
+        Err(e) => return report_error(io.err, &e),
+    };
+    let mut ctx = Context::new(cli.db.clone(), env, io, clock);
+    let result = execute(&mut ctx, cli.command).and_then(|()| Ok(ctx.out.flush()?));
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = ctx.out.flush();
+            report_error(ctx.err, &e)
         }
     }
-    result
+}
+
+fn execute(ctx: &mut Context, command: Command) -> Result<()> {
+    match command {
+        Command::Init(args) => init::run_init(ctx, args),
+        Command::Client(cmd) => client::run(ctx, cmd),
+        Command::AddInvoice(args) => invoice::run_invoice_add(ctx, args),
+        Command::Pay(args) => payment::run_pay(ctx, args),
+        Command::Invoice(cmd) => invoice::run(ctx, cmd),
+        Command::Payment(cmd) => payment::run(ctx, cmd),
+        Command::Aging(args) => report::run_aging(ctx, args),
+        Command::DaysToPay(args) => report::run_days_to_pay(ctx, args),
+        Command::Check(args) => check::run_check(ctx, args),
+        Command::Demo(args) => demo::run_demo(ctx, args),
+        Command::Import(args) => import::run_import(ctx, args),
+        Command::Export(args) => export::run_export(ctx, args),
+    }
+}
+
+/// Print a failure on one line and give its exit code. A closed pipe (`ar aging |
+/// head`) is not a failure: it ends quietly.
+fn report_error(err: &mut dyn Write, e: &anyhow::Error) -> u8 {
+    if is_broken_pipe(e) {
+        return 0;
+    }
+    let kind = kind_of(e);
+    let text = match kind {
+        ErrorKind::Internal => format!(
+            "internal error: {}: this is a bug in ar {}; please report it, with the command that led to it",
+            one_line(e),
+            env!("CARGO_PKG_VERSION")
+        ),
+        _ => one_line(e),
+    };
+    let _ = writeln!(err, "error: {text}");
+    let _ = err.flush();
+    exit_code(kind)
+}
+
+/// The message and its causes on one line: "cannot create ...: permission denied".
+fn one_line(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for (i, cause) in err.chain().enumerate() {
+        let s = cause.to_string();
+        if i > 0 {
+            if text.contains(&s) {
+                continue;
+            }
+            text.push_str(": ");
+        }
+        text.push_str(&s);
+    }
+    text.replace('\n', " ")
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A currency option as typed: given, it must say something (`--currency ""` is a
+/// mistake, not "the default").
+pub(crate) fn currency_option(text: Option<String>) -> Result<Option<String>, LedgerError> {
+    match text {
+        Some(t) if t.trim().is_empty() => Err(LedgerError::BadValue {
+            what: "--currency".into(),
+            input: t,
+            reason: "is empty: give an ISO 4217 code such as USD, EUR or NZD, or leave the option out".into(),
+        }),
+        other => Ok(other),
+    }
+}
+
+/// Every command's clap definition, for help texts and their tests.
+pub fn command() -> clap::Command {
+    Cli::command()
 }

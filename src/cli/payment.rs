@@ -1,14 +1,15 @@
 //! `ar pay`, `ar payment list`
 
-use std::io::Write;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use super::Context;
+use super::{Context, currency_option};
+use crate::domain::Field;
 use crate::domain::entities::AllocationKind;
 use crate::ledger::NewPayment;
-use crate::render::{self, Format, payments_sheet};
+use crate::render::{self, Format, payments_sheet, plural};
+use crate::store::sqlite::Access;
 
 #[derive(Debug, Subcommand)]
 pub enum PaymentCommand {
@@ -48,9 +49,14 @@ pub struct PayArgs {
 
 /// List payments in date order
 ///
+/// Payments dated on or before --as-of (default today), with the credit each held then.
+///
 /// Example: ar payment list --client ACME --format csv
 #[derive(Debug, Args)]
 pub struct PaymentListArgs {
+    /// As of this date (YYYY-MM-DD); default today
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    as_of: Option<String>,
     /// Only this client's payments
     #[arg(long)]
     client: Option<String>,
@@ -66,12 +72,13 @@ pub fn run(ctx: &mut Context, cmd: PaymentCommand) -> Result<()> {
 }
 
 pub fn run_pay(ctx: &mut Context, args: PayArgs) -> Result<()> {
-    let date = ctx.date_or_today(args.date.as_deref())?;
-    let mut ledger = ctx.open_ledger()?;
+    let date = ctx.date_or_today(args.date.as_deref(), Field::Date)?;
+    let currency = currency_option(args.currency)?;
+    let mut ledger = ctx.open_ledger(Access::Write)?;
     let receipt = ledger.record_payment(NewPayment {
         client: args.client,
         amount: args.amount,
-        currency: args.currency,
+        currency,
         date,
         invoice: args.invoice,
         reference: args.reference,
@@ -104,15 +111,29 @@ pub fn run_pay(ctx: &mut Context, args: PayArgs) -> Result<()> {
     if receipt.reallocated_later > 0 {
         writeln!(
             ctx.out,
-            "  dated before {} later payment(s) of {}: their allocation was recomputed in date order",
-            receipt.reallocated_later, p.client
+            "  dated before {} of {}: their allocation was recomputed in date order",
+            plural(receipt.reallocated_later as i64, "later payment"),
+            p.client
+        )?;
+    }
+    if receipt.repeats > 0 {
+        writeln!(
+            ctx.err,
+            "warning: {} already had {} with the same date, amount and reference: if this is the same payment entered twice, it is now counted twice",
+            p.client,
+            if receipt.repeats == 1 {
+                "a payment".to_string()
+            } else {
+                format!("{} payments", receipt.repeats)
+            }
         )?;
     }
     Ok(())
 }
 
 fn run_payment_list(ctx: &mut Context, args: PaymentListArgs) -> Result<()> {
-    let payments = ctx.open_ledger()?.payments(args.client.as_deref())?;
+    let as_of = ctx.date_or_today(args.as_of.as_deref(), Field::Date)?;
+    let payments = ctx.open_ledger(Access::Read)?.payments(args.client.as_deref(), as_of)?;
     render::write(&mut ctx.out, args.format, ctx.style, &payments, || {
         payments_sheet(&payments)
     })

@@ -5,9 +5,12 @@ use std::io::Write;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use super::{Context, ThresholdExceeded};
+use super::Context;
+use crate::domain::Field;
+use crate::domain::error::ThresholdExceeded;
 use crate::engine::spec::{AgingSpec, Basis, Buckets, DaysToPayBy, DaysToPaySpec};
 use crate::render::{self, Format, aging_sheet, days_to_pay_sheet, dso_sheet};
+use crate::store::sqlite::Access;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AgingBy {
@@ -63,14 +66,18 @@ pub struct AgingArgs {
 
 /// clap value parser for `--buckets`: a bad list is a usage error (exit 2), like a bad date.
 fn buckets_arg(text: &str) -> Result<Buckets, String> {
-    Buckets::parse(text).map_err(|e| e.to_string())
+    // (clap names the flag and the value itself: only the reason is added.)
+    Buckets::parse(text).map_err(|e| match e {
+        crate::domain::LedgerError::BadValue { reason, .. } => reason,
+        other => other.to_string(),
+    })
 }
 
 impl AgingArgs {
-    /// The defaults, as `ar aging` with no flags.
-    pub fn for_today() -> AgingArgs {
+    /// The defaults, as `ar aging --as-of DATE` with no other flags.
+    pub fn as_of(as_of: Option<String>) -> AgingArgs {
         AgingArgs {
-            as_of: None,
+            as_of,
             by: AgingBy::Client,
             client: None,
             buckets: Buckets::default(),
@@ -84,7 +91,7 @@ impl AgingArgs {
 
 pub fn run_aging(ctx: &mut Context, args: AgingArgs) -> Result<()> {
     let spec = AgingSpec {
-        as_of: ctx.date_or_today(args.as_of.as_deref())?,
+        as_of: ctx.date_or_today(args.as_of.as_deref(), Field::Date)?,
         basis: match args.basis {
             BasisArg::Due => Basis::Due,
             BasisArg::Issue => Basis::Issue,
@@ -93,7 +100,7 @@ pub fn run_aging(ctx: &mut Context, args: AgingArgs) -> Result<()> {
         by_invoice: args.by == AgingBy::Invoice,
         min_days: args.min_days.map(i64::from),
     };
-    let report = ctx.open_ledger()?.aging(&spec, args.client.as_deref())?;
+    let report = ctx.open_ledger(Access::Read)?.aging(&spec, args.client.as_deref())?;
     if args.format == Format::Table {
         writeln!(
             ctx.out,
@@ -151,10 +158,10 @@ pub enum ByArg {
 }
 
 impl DaysToPayArgs {
-    /// The defaults, as `ar days-to-pay` with no flags.
-    pub fn for_today() -> DaysToPayArgs {
+    /// The defaults, as `ar days-to-pay --as-of DATE` with no other flags.
+    pub fn as_of(as_of: Option<String>) -> DaysToPayArgs {
         DaysToPayArgs {
-            as_of: None,
+            as_of,
             window: 365,
             dso_days: 90,
             by: ByArg::Client,
@@ -164,12 +171,13 @@ impl DaysToPayArgs {
 }
 
 pub fn run_days_to_pay(ctx: &mut Context, args: DaysToPayArgs) -> Result<()> {
-    let mut ledger = ctx.open_ledger()?;
+    let as_of = ctx.date_or_today(args.as_of.as_deref(), Field::Date)?;
+    let mut ledger = ctx.open_ledger(Access::Read)?;
     let spec = DaysToPaySpec {
-        as_of: ctx.date_or_today(args.as_of.as_deref())?,
+        as_of,
         window_days: args.window,
         dso_days: args.dso_days,
-        term_days: ledger.settings().terms.net_days,
+        term_days: ledger.settings()?.terms.net_days,
         by: match args.by {
             ByArg::Client => DaysToPayBy::Client,
             ByArg::Month => DaysToPayBy::Month,
@@ -189,9 +197,9 @@ pub fn run_days_to_pay(ctx: &mut Context, args: DaysToPayArgs) -> Result<()> {
                 None => writeln!(out, "No invoice was settled in the window.")?,
             }
             writeln!(out)?;
-            render::write_table(out, &days_to_pay_sheet(&report), ctx.style)?;
+            render::write_table(&mut **out, &days_to_pay_sheet(&report), ctx.style)?;
             writeln!(out)?;
-            render::write_table(out, &dso_sheet(&report), ctx.style)?;
+            render::write_table(&mut **out, &dso_sheet(&report), ctx.style)?;
             Ok(())
         }
         format => render::write(&mut ctx.out, format, ctx.style, &report, || {

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::error::LedgerError;
+use super::error::{Field, LedgerError};
 
 pub type Date = NaiveDate;
 
@@ -12,6 +12,7 @@ pub type Date = NaiveDate;
 pub fn parse_date(text: &str) -> Result<Date, LedgerError> {
     let input = text.trim();
     let bad = |reason: &str| LedgerError::BadDate {
+        field: Field::Date,
         input: input.to_string(),
         reason: reason.to_string(),
     };
@@ -32,6 +33,7 @@ pub fn parse_date(text: &str) -> Result<Date, LedgerError> {
 pub fn in_range(date: Date) -> Result<Date, LedgerError> {
     if date > end_of_time() {
         return Err(LedgerError::BadDate {
+            field: Field::Date,
             input: date.to_string(),
             reason: "dates must be on or before 9999-12-30".into(),
         });
@@ -45,6 +47,7 @@ pub fn add_days(date: Date, days: i64) -> Result<Date, LedgerError> {
     let sum = date
         .checked_add_signed(chrono::Duration::days(days))
         .ok_or_else(|| LedgerError::BadDate {
+            field: Field::Date,
             input: date.to_string(),
             reason: format!("adding {days} days leaves the calendar"),
         })?;

@@ -8,8 +8,9 @@ pub mod entities;
 pub mod error;
 pub mod money;
 pub mod terms;
+pub mod text;
 
 pub use dates::{Date, parse_date};
-pub use error::{LedgerError, LedgerResult};
-pub use money::{Currency, Money};
+pub use error::{ErrorKind, Field, LedgerError, LedgerResult};
+pub use money::{Currency, Money, Total};
 pub use terms::Terms;

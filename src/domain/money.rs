@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use super::error::LedgerError;
+use super::error::{Field, LedgerError};
 
 /// An ISO 4217 currency the ledger knows, with its number of minor-unit digits: an
 /// index into [`CURRENCIES`], one byte (a million-row bulk load holds one per row).
@@ -15,68 +15,36 @@ use super::error::LedgerError;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency(u8);
 
-/// ISO 4217 codes with their minor-unit digits. Codes not listed are refused rather
-/// than guessed: a wrong digit count would scale every amount by ten.
+/// ISO 4217's list of current currency codes with their minor-unit digits (funds codes
+/// such as BOV and CLF included; precious metals, SDRs and the testing and "no
+/// currency" codes, which have no minor unit, left out). Codes not listed are refused
+/// rather than guessed: a wrong digit count would scale every amount by ten. Codes
+/// withdrawn recently (BGN, HRK's successor EUR aside) stay, so a ledger that holds
+/// them can still be read.
+#[rustfmt::skip]
 const CURRENCIES: &[(&str, u8)] = &[
-    ("AED", 2),
-    ("ARS", 2),
-    ("AUD", 2),
-    ("BGN", 2),
-    ("BHD", 3),
-    ("BRL", 2),
-    ("CAD", 2),
-    ("CHF", 2),
-    ("CLP", 0),
-    ("CNY", 2),
-    ("COP", 2),
-    ("CZK", 2),
-    ("DKK", 2),
-    ("EGP", 2),
-    ("EUR", 2),
-    ("FJD", 2),
-    ("GBP", 2),
-    ("HKD", 2),
-    ("HUF", 2),
-    ("IDR", 2),
-    ("ILS", 2),
-    ("INR", 2),
-    ("IQD", 3),
-    ("ISK", 0),
-    ("JOD", 3),
-    ("JPY", 0),
-    ("KES", 2),
-    ("KRW", 0),
-    ("KWD", 3),
-    ("LYD", 3),
-    ("MXN", 2),
-    ("MYR", 2),
-    ("NGN", 2),
-    ("NOK", 2),
-    ("NZD", 2),
-    ("OMR", 3),
-    ("PEN", 2),
-    ("PGK", 2),
-    ("PHP", 2),
-    ("PKR", 2),
-    ("PLN", 2),
-    ("QAR", 2),
-    ("RON", 2),
-    ("SAR", 2),
-    ("SEK", 2),
-    ("SGD", 2),
-    ("THB", 2),
-    ("TND", 3),
-    ("TRY", 2),
-    ("TWD", 2),
-    ("UAH", 2),
-    ("UGX", 0),
-    ("USD", 2),
-    ("VND", 0),
-    ("WST", 2),
-    ("XAF", 0),
-    ("XOF", 0),
-    ("XPF", 0),
-    ("ZAR", 2),
+    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2), ("AUD", 2),
+    ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2), ("BHD", 3), ("BIF", 0),
+    ("BMD", 2), ("BND", 2), ("BOB", 2), ("BOV", 2), ("BRL", 2), ("BSD", 2), ("BTN", 2), ("BWP", 2),
+    ("BYN", 2), ("BZD", 2), ("CAD", 2), ("CDF", 2), ("CHE", 2), ("CHF", 2), ("CHW", 2), ("CLF", 4),
+    ("CLP", 0), ("CNY", 2), ("COP", 2), ("COU", 2), ("CRC", 2), ("CUC", 2), ("CUP", 2), ("CVE", 2),
+    ("CZK", 2), ("DJF", 0), ("DKK", 2), ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2),
+    ("EUR", 2), ("FJD", 2), ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2), ("GMD", 2),
+    ("GNF", 0), ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HTG", 2), ("HUF", 2), ("IDR", 2),
+    ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0), ("JMD", 2), ("JOD", 3), ("JPY", 0),
+    ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0), ("KPW", 2), ("KRW", 0), ("KWD", 3), ("KYD", 2),
+    ("KZT", 2), ("LAK", 2), ("LBP", 2), ("LKR", 2), ("LRD", 2), ("LSL", 2), ("LYD", 3), ("MAD", 2),
+    ("MDL", 2), ("MGA", 2), ("MKD", 2), ("MMK", 2), ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2),
+    ("MVR", 2), ("MWK", 2), ("MXN", 2), ("MXV", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2),
+    ("NIO", 2), ("NOK", 2), ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2), ("PGK", 2),
+    ("PHP", 2), ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2), ("RSD", 2), ("RUB", 2),
+    ("RWF", 0), ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2), ("SEK", 2), ("SGD", 2), ("SHP", 2),
+    ("SLE", 2), ("SLL", 2), ("SOS", 2), ("SRD", 2), ("SSP", 2), ("STN", 2), ("SVC", 2), ("SYP", 2),
+    ("SZL", 2), ("THB", 2), ("TJS", 2), ("TMT", 2), ("TND", 3), ("TOP", 2), ("TRY", 2), ("TTD", 2),
+    ("TWD", 2), ("TZS", 2), ("UAH", 2), ("UGX", 0), ("USD", 2), ("USN", 2), ("UYI", 0), ("UYU", 2),
+    ("UYW", 4), ("UZS", 2), ("VED", 2), ("VES", 2), ("VND", 0), ("VUV", 0), ("WST", 2), ("XAF", 0),
+    ("XCD", 2), ("XCG", 2), ("XOF", 0), ("XPF", 0), ("YER", 2), ("ZAR", 2), ("ZMW", 2), ("ZWG", 2),
+    ("ZWL", 2),
 ];
 
 impl Currency {
@@ -93,7 +61,10 @@ impl Currency {
         CURRENCIES
             .binary_search_by(|(code, _)| code.as_bytes().cmp(&key[..]))
             .map(|i| Currency(i as u8))
-            .map_err(|_| LedgerError::UnknownCurrency(text.to_string()))
+            .map_err(|_| LedgerError::UnknownCurrency {
+                field: Field::Currency,
+                code: text.to_string(),
+            })
     }
 
     pub fn code(&self) -> &'static str {
@@ -157,6 +128,7 @@ impl Money {
         let money = Money::parse(text, currency)?;
         if money.minor == 0 {
             return Err(LedgerError::BadAmount {
+                field: Field::Amount,
                 input: text.trim().to_string(),
                 reason: "the amount must be greater than zero".into(),
             });
@@ -168,6 +140,7 @@ impl Money {
     pub fn parse(text: &str, currency: Currency) -> Result<Money, LedgerError> {
         let input = text.trim();
         let bad = |reason: &str| LedgerError::BadAmount {
+            field: Field::Amount,
             input: input.to_string(),
             reason: reason.to_string(),
         };
@@ -247,6 +220,37 @@ impl Serialize for Money {
         let raw =
             serde_json::value::RawValue::from_string(self.plain()).map_err(serde::ser::Error::custom)?;
         raw.serialize(s)
+    }
+}
+
+/// A running total of minor units, wide enough that no ledger can overflow it (an
+/// `i64` of cents overflows at 92 quadrillion: 9,300 invoices of the largest amount).
+/// Turned back into [`Money`] only to be shown, and refused if it no longer fits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Total(i128);
+
+impl Total {
+    pub fn add(&mut self, minor: i64) {
+        self.0 += i128::from(minor);
+    }
+
+    pub fn add_total(&mut self, other: Total) {
+        self.0 += other.0;
+    }
+
+    pub fn minor(&self) -> i128 {
+        self.0
+    }
+
+    /// The total as an amount of `currency`; `what` names it in the refusal when it
+    /// is too large to show ("open balances").
+    pub fn to_money(self, currency: Currency, what: &str) -> Result<Money, LedgerError> {
+        i64::try_from(self.0)
+            .map(|minor| Money::new(minor, currency))
+            .map_err(|_| LedgerError::Overflow {
+                what: what.to_string(),
+                currency: currency.code().to_string(),
+            })
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::error::LedgerError;
+use super::error::{Field, LedgerError};
 
 /// Net days, plus an optional discount of `discount_bp` basis points (200 = 2 %) when
 /// paid within `discount_days` of the issue date.
@@ -29,7 +29,10 @@ impl Terms {
 
     /// Parse `30`, `net 30`, `2/10 net 30`, `2/10 n30`, `1.5/10 net 45`.
     pub fn parse(text: &str) -> Result<Terms, LedgerError> {
-        let bad = || LedgerError::BadTerms(text.trim().to_string());
+        let bad = || LedgerError::BadTerms {
+            field: Field::Terms,
+            input: text.trim().to_string(),
+        };
         let lower = text.trim().to_ascii_lowercase();
         let words: Vec<&str> = lower.split_whitespace().collect();
         let days = |s: &str| -> Result<u32, LedgerError> {

@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 
 use super::rows::{ClientRef, CreditItem, OpenItem};
 use super::spec::{AgingSpec, Basis};
-use crate::domain::{Currency, Date, Money};
+use crate::domain::{Currency, Date, LedgerError, Money, Total};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AgingReport {
@@ -66,24 +66,51 @@ pub struct AgingInvoiceRow {
     pub bucket: String,
 }
 
-impl AgingAmounts {
-    fn new(currency: Currency, labels: &Arc<Vec<String>>) -> AgingAmounts {
-        AgingAmounts {
+/// Bucket sums of one row while the fold runs: wide, so that no ledger overflows
+/// them; turned into [`AgingAmounts`] (or refused) at the end.
+#[derive(Debug, Clone)]
+struct Sums {
+    currency: Currency,
+    buckets: Vec<Total>,
+    total: Total,
+    unapplied: Total,
+}
+
+impl Sums {
+    fn new(currency: Currency, buckets: usize) -> Sums {
+        Sums {
             currency,
-            labels: labels.clone(),
-            buckets: vec![Money::zero(currency); labels.len()],
-            total: Money::zero(currency),
-            unapplied: Money::zero(currency),
+            buckets: vec![Total::default(); buckets],
+            total: Total::default(),
+            unapplied: Total::default(),
         }
     }
 
-    fn add(&mut self, other: &AgingAmounts) {
+    fn add(&mut self, other: &Sums) {
         for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
-            a.minor += b.minor;
+            a.add_total(*b);
         }
-        self.total.minor += other.total.minor;
-        self.unapplied.minor += other.unapplied.minor;
+        self.total.add_total(other.total);
+        self.unapplied.add_total(other.unapplied);
     }
+
+    fn amounts(&self, labels: &Arc<Vec<String>>) -> Result<AgingAmounts, LedgerError> {
+        let c = self.currency;
+        Ok(AgingAmounts {
+            currency: c,
+            labels: labels.clone(),
+            buckets: self
+                .buckets
+                .iter()
+                .map(|b| b.to_money(c, "aged balances"))
+                .collect::<Result<_, _>>()?,
+            total: self.total.to_money(c, "open balances")?,
+            unapplied: self.unapplied.to_money(c, "unapplied credits")?,
+        })
+    }
+}
+
+impl AgingAmounts {
 
     fn serialize_into<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         for (label, amount) in self.labels.iter().zip(&self.buckets) {
@@ -119,7 +146,7 @@ pub struct AgingFold<'a> {
     spec: &'a AgingSpec,
     labels: Arc<Vec<String>>,
     clients: HashMap<i64, &'a ClientRef>,
-    per_client: HashMap<(i64, Currency), AgingAmounts>,
+    per_client: HashMap<(i64, Currency), Sums>,
     invoices: Vec<AgingInvoiceRow>,
     max_days_overdue: Option<i64>,
 }
@@ -159,13 +186,13 @@ impl<'a> AgingFold<'a> {
         let overdue = (self.spec.as_of - item.due_date).num_days();
         self.max_days_overdue = Some(self.max_days_overdue.map_or(overdue, |d| d.max(overdue)));
         let bucket = self.spec.buckets.index(days, self.spec.basis);
-        let labels = &self.labels;
+        let n = self.labels.len();
         let row = self
             .per_client
             .entry((item.client_id, item.currency))
-            .or_insert_with(|| AgingAmounts::new(item.currency, labels));
-        row.buckets[bucket].minor += item.open;
-        row.total.minor += item.open;
+            .or_insert_with(|| Sums::new(item.currency, n));
+        row.buckets[bucket].add(item.open);
+        row.total.add(item.open);
         if self.spec.by_invoice {
             let (client, name) = self.client_names(item.client_id);
             self.invoices.push(AgingInvoiceRow {
@@ -191,12 +218,12 @@ impl<'a> AgingFold<'a> {
         if self.spec.min_days.is_some() && !self.per_client.contains_key(&key) {
             return;
         }
-        let labels = &self.labels;
+        let n = self.labels.len();
         let row = self
             .per_client
             .entry(key)
-            .or_insert_with(|| AgingAmounts::new(credit.currency, labels));
-        row.unapplied.minor += credit.unapplied;
+            .or_insert_with(|| Sums::new(credit.currency, n));
+        row.unapplied.add(credit.unapplied);
     }
 
     fn client_names(&self, id: i64) -> (String, String) {
@@ -206,13 +233,14 @@ impl<'a> AgingFold<'a> {
         )
     }
 
-    pub fn finish(self) -> AgingReport {
-        let mut totals: BTreeMap<Currency, AgingAmounts> = BTreeMap::new();
-        for amounts in self.per_client.values() {
+    /// The report; refused (never wrapped) when a sum is larger than an amount can be.
+    pub fn finish(self) -> Result<AgingReport, LedgerError> {
+        let mut totals: BTreeMap<Currency, Sums> = BTreeMap::new();
+        for sums in self.per_client.values() {
             totals
-                .entry(amounts.currency)
-                .or_insert_with(|| AgingAmounts::new(amounts.currency, &self.labels))
-                .add(amounts);
+                .entry(sums.currency)
+                .or_insert_with(|| Sums::new(sums.currency, self.labels.len()))
+                .add(sums);
         }
         let rows = if self.spec.by_invoice {
             let mut invoices = self.invoices;
@@ -229,29 +257,33 @@ impl<'a> AgingFold<'a> {
             let mut rows: Vec<AgingClientRow> = self
                 .per_client
                 .iter()
-                .map(|(&(id, _), amounts)| {
+                .map(|(&(id, _), sums)| {
                     let (client, name) = self.client_names(id);
-                    AgingClientRow {
+                    Ok(AgingClientRow {
                         client,
                         name,
-                        amounts: amounts.clone(),
-                    }
+                        amounts: sums.amounts(&self.labels)?,
+                    })
                 })
-                .collect();
+                .collect::<Result<_, LedgerError>>()?;
             rows.sort_by(|a, b| {
                 (a.client.to_lowercase(), a.amounts.currency)
                     .cmp(&(b.client.to_lowercase(), b.amounts.currency))
             });
             AgingRows::Clients(rows)
         };
-        AgingReport {
+        let totals = totals
+            .values()
+            .map(|sums| sums.amounts(&self.labels))
+            .collect::<Result<_, _>>()?;
+        Ok(AgingReport {
             as_of: self.spec.as_of,
             basis: self.spec.basis,
             buckets: self.labels,
             rows,
-            totals: totals.into_values().collect(),
+            totals,
             max_days_overdue: self.max_days_overdue,
-        }
+        })
     }
 }
 
@@ -261,7 +293,7 @@ pub fn aging_report(
     clients: &[ClientRef],
     open: impl IntoIterator<Item = OpenItem>,
     credits: impl IntoIterator<Item = CreditItem>,
-) -> AgingReport {
+) -> Result<AgingReport, LedgerError> {
     let mut fold = AgingFold::new(spec, clients);
     open.into_iter().for_each(|i| fold.add_open(i));
     credits.into_iter().for_each(|c| fold.add_credit(c));
@@ -320,7 +352,8 @@ mod tests {
                 currency: Currency::parse("USD").unwrap(),
                 unapplied: 50,
             }],
-        );
+        )
+        .unwrap();
         let AgingRows::Clients(rows) = &report.rows else {
             panic!("client rows")
         };
@@ -334,6 +367,18 @@ mod tests {
     }
 
     #[test]
+    fn sums_too_large_for_an_amount_are_refused_not_wrapped() {
+        let max = crate::domain::money::MAX_MINOR;
+        let items = (0..9_300).map(|_| item(1, "2026-06-01", max));
+        let err = aging_report(&spec("2026-06-30"), &[], items, vec![]).unwrap_err();
+        assert!(matches!(err, LedgerError::Overflow { .. }), "{err}");
+        // Just below the limit, the figure is exact.
+        let items = (0..9_000).map(|_| item(1, "2026-06-01", max));
+        let report = aging_report(&spec("2026-06-30"), &[], items, vec![]).unwrap();
+        assert_eq!(report.totals[0].total.minor, 9_000 * max);
+    }
+
+    #[test]
     fn min_days_keeps_only_older_items() {
         let mut s = spec("2026-06-30");
         s.min_days = Some(60);
@@ -342,7 +387,8 @@ mod tests {
             &[],
             vec![item(1, "2026-05-01", 100), item(1, "2026-04-30", 200)],
             vec![],
-        );
+        )
+        .unwrap();
         assert_eq!(report.totals[0].total.minor, 200);
     }
 }

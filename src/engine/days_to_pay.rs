@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::ratio::Ratio;
 use super::rows::{ClientRef, ClosedItem};
 use super::spec::{DaysToPayBy, DaysToPaySpec};
-use crate::domain::{Currency, Date};
+use crate::domain::{Currency, Date, LedgerError, Total};
 
 /// Integer sums behind the figures, so groups can be merged exactly.
 #[derive(Debug, Clone, Default)]
@@ -140,10 +140,15 @@ impl DaysToPayReport {
         // early", never "4.01 days early" beside a mean that rounded to 26.
         let shown = Ratio::new(mean.hundredths(), 100)?;
         let diff = shown.minus(i64::from(self.term_days));
+        // "1 day late", "1.5 days late".
+        let days = |r: Ratio| {
+            let n = r.short();
+            if n == "1" { "1 day".to_string() } else { format!("{n} days") }
+        };
         let tail = if diff.is_positive() {
-            format!("{} days late", diff.short())
+            format!("{} late", days(diff))
         } else if diff.is_negative() {
-            format!("{} days early", diff.abs().short())
+            format!("{} early", days(diff.abs()))
         } else {
             "on term".to_string()
         };
@@ -201,38 +206,32 @@ impl<'a> DaysToPayFold<'a> {
 
     /// `open` and `invoiced`: per currency, receivables open at as-of and the amount
     /// invoiced in `(as_of - dso_days, as_of]`.
+    /// Refused (never wrapped) when an amount to show is larger than an amount can be.
     pub fn finish(
         self,
         clients: &[ClientRef],
-        open: &[(Currency, i64)],
-        invoiced: &[(Currency, i64)],
-    ) -> DaysToPayReport {
+        open: &BTreeMap<Currency, Total>,
+        invoiced: &BTreeMap<Currency, Total>,
+    ) -> Result<DaysToPayReport, LedgerError> {
         let mut currencies: BTreeMap<Currency, CurrencyFigures> = BTreeMap::new();
-        let touch = |m: &mut BTreeMap<Currency, CurrencyFigures>, c: Currency| {
-            m.entry(c).or_insert_with(|| CurrencyFigures {
-                currency: c,
-                figures: Sums::default().figures(),
-                dso: None,
-                open: crate::domain::Money::zero(c),
-                invoiced: crate::domain::Money::zero(c),
-            });
-        };
-        for &(c, amount) in open {
-            touch(&mut currencies, c);
-            currencies.get_mut(&c).expect("touched").open.minor += amount;
-        }
-        for &(c, amount) in invoiced {
-            touch(&mut currencies, c);
-            currencies.get_mut(&c).expect("touched").invoiced.minor += amount;
-        }
-        for (&c, sums) in &self.per_currency {
-            touch(&mut currencies, c);
-            currencies.get_mut(&c).expect("touched").figures = sums.figures();
-        }
-        for cf in currencies.values_mut() {
-            cf.dso = Ratio::new(
-                i128::from(cf.open.minor) * i128::from(self.spec.dso_days),
-                i128::from(cf.invoiced.minor),
+        let all: std::collections::BTreeSet<Currency> = open
+            .keys()
+            .chain(invoiced.keys())
+            .chain(self.per_currency.keys())
+            .copied()
+            .collect();
+        for c in all {
+            let open = open.get(&c).copied().unwrap_or_default();
+            let invoiced = invoiced.get(&c).copied().unwrap_or_default();
+            currencies.insert(
+                c,
+                CurrencyFigures {
+                    currency: c,
+                    figures: self.per_currency.get(&c).map_or_else(|| Sums::default().figures(), Sums::figures),
+                    dso: Ratio::new(open.minor() * i128::from(self.spec.dso_days), invoiced.minor()),
+                    open: open.to_money(c, "open balances")?,
+                    invoiced: invoiced.to_money(c, "amounts invoiced")?,
+                },
             );
         }
         let by_client: HashMap<i64, &ClientRef> = clients.iter().map(|c| (c.id, c)).collect();
@@ -269,7 +268,7 @@ impl<'a> DaysToPayFold<'a> {
         } else {
             None
         };
-        DaysToPayReport {
+        Ok(DaysToPayReport {
             as_of: self.spec.as_of,
             window_days: self.spec.window_days,
             term_days: self.spec.term_days,
@@ -281,7 +280,7 @@ impl<'a> DaysToPayFold<'a> {
             },
             by_currency: currencies.into_values().collect(),
             rows,
-        }
+        })
     }
 }
 
@@ -315,7 +314,7 @@ mod tests {
         };
         let mut fold = DaysToPayFold::new(&spec);
         items.into_iter().for_each(|i| fold.add_closed(i));
-        fold.finish(&[], &[], &[])
+        fold.finish(&[], &BTreeMap::new(), &BTreeMap::new()).unwrap()
     }
 
     #[test]
@@ -336,6 +335,11 @@ mod tests {
         assert_eq!(
             r.verdict().unwrap(),
             "34 days to pay against a 30-day term: 4 days late"
+        );
+        let r = report(vec![closed("2026-01-01", "2026-02-01", 100)]);
+        assert_eq!(
+            r.verdict().unwrap(),
+            "31 days to pay against a 30-day term: 1 day late"
         );
     }
 }

@@ -34,7 +34,11 @@ impl Buckets {
     pub fn parse(text: &str) -> Result<Buckets, LedgerError> {
         let bad = |why: &str| {
             // clap names the flag and the value; this says what is wrong and the fix.
-            LedgerError::Invalid(format!("{why}; write increasing day counts like 30,60,90"))
+            LedgerError::BadValue {
+                what: "--buckets".into(),
+                input: text.to_string(),
+                reason: format!("{why}; write increasing day counts like 30,60,90"),
+            }
         };
         let mut bounds = Vec::new();
         for part in text.split(',') {

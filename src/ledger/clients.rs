@@ -1,14 +1,17 @@
-//! Client operations: add, edit, list and show with balances.
+//! Client operations: add and edit (through a [`Batch`]), list and show with balances
+//! as of a date.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
 
-use super::{Ledger, clean_text};
+use super::{Batch, Ledger};
 use crate::domain::entities::{Client, Invoice, Payment};
-use crate::domain::{Currency, Date, LedgerError, Money, Terms};
-use crate::store::{Db, InvoiceFilter, PaymentFilter};
+use crate::domain::text::{clean_text, client_code, email};
+use crate::domain::{Currency, Date, Field, LedgerError, Money, Terms, Total};
+use crate::store::{InvoiceFilter, PaymentFilter, ReadTxn, WriteHint};
 
 pub struct NewClient {
     pub code: String,
@@ -26,13 +29,13 @@ pub struct ClientPatch {
     pub credit_limit: Option<String>,
 }
 
-/// A client's position in one currency now.
+/// A client's position in one currency at a date.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClientBalance {
     pub currency: Currency,
     /// Open balance of its invoices.
     pub open: Money,
-    /// The part of `open` past its due date at the reference date.
+    /// The part of `open` past its due date.
     pub overdue: Money,
     /// Credit held from payments not yet applied.
     pub unapplied: Money,
@@ -47,69 +50,69 @@ pub struct ClientSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ClientDetail {
+    pub as_of: Date,
     #[serde(flatten)]
     pub summary: ClientSummary,
     pub open_invoices: Vec<Invoice>,
     pub credits: Vec<Payment>,
 }
 
-fn validate_code(code: &str) -> Result<String, LedgerError> {
-    let code = clean_text("client code", code, 40)?;
-    if code.chars().any(char::is_whitespace) {
-        return Err(LedgerError::Invalid(format!(
-            "client code `{code}` contains spaces: use letters, digits, `-` or `_`"
-        )));
+impl Batch<'_> {
+    pub fn add_client(&mut self, new: NewClient) -> Result<Client> {
+        let currency = self.settings.currency;
+        let code = client_code(&new.code)?;
+        let mut client = Client {
+            id: 0,
+            name: clean_text(Field::Name, &new.name, 200)?,
+            email: email(new.email.as_deref())?,
+            credit_limit: match new.credit_limit.as_deref() {
+                Some(limit) => parse_limit(limit, currency)?,
+                None => None,
+            },
+            terms: new.terms.unwrap_or(self.settings.terms),
+            code,
+        };
+        client.id = self.txn.insert_client(&client)?;
+        self.first_client_id.get_or_insert(client.id);
+        self.entered.clients += 1;
+        self.clients.insert(Arc::new(client.clone()));
+        Ok(client)
     }
-    Ok(code)
-}
 
-fn validate_email(email: Option<&str>) -> Result<Option<String>, LedgerError> {
-    match email.map(str::trim).filter(|e| !e.is_empty()) {
-        None => Ok(None),
-        Some(e) if e.contains('@') && !e.chars().any(char::is_whitespace) && e.len() <= 254 => {
-            Ok(Some(e.to_string()))
+    pub fn edit_client(&mut self, code: &str, patch: ClientPatch) -> Result<Client> {
+        let mut client = Client::clone(&*self.client(code)?);
+        if let Some(name) = patch.name {
+            client.name = clean_text(Field::Name, &name, 200)?;
         }
-        Some(e) => Err(LedgerError::Invalid(format!(
-            "invalid email `{e}`: write it like accounts@example.com"
-        ))),
+        if let Some(e) = patch.email {
+            client.email = email(Some(&e))?;
+        }
+        if let Some(terms) = patch.terms {
+            client.terms = terms; // spec: existing invoices keep the terms they were issued with
+        }
+        if let Some(limit) = patch.credit_limit {
+            client.credit_limit = parse_limit(&limit, self.settings.currency)?;
+        }
+        self.txn.update_client(&client)?;
+        self.clients.insert(Arc::new(client.clone()));
+        Ok(client)
     }
 }
 
 impl Ledger {
     pub fn add_client(&mut self, new: NewClient) -> Result<Client> {
-        let settings = self.settings;
-        self.store
-            .write(|db| add_client(db, settings.currency, settings.terms, new))
+        self.write(WriteHint::ONE, |b| b.add_client(new))
     }
 
     pub fn edit_client(&mut self, code: &str, patch: ClientPatch) -> Result<Client> {
-        let currency = self.settings.currency;
-        self.store.write(|db| {
-            let mut client = db
-                .find_client(code, currency)?
-                .ok_or_else(|| LedgerError::UnknownClient(code.trim().into()))?;
-            if let Some(name) = patch.name {
-                client.name = clean_text("client name", &name, 200)?;
-            }
-            if let Some(email) = patch.email {
-                client.email = validate_email(Some(&email))?;
-            }
-            if let Some(terms) = patch.terms {
-                client.terms = terms; // spec: existing invoices keep the terms they were issued with
-            }
-            if let Some(limit) = patch.credit_limit {
-                client.credit_limit = parse_limit(&limit, currency)?;
-            }
-            db.update_client(&client)?;
-            Ok(client)
-        })
+        self.write(WriteHint::ONE, |b| b.edit_client(code, patch))
     }
 
-    pub fn clients(&mut self, today: Date) -> Result<Vec<ClientSummary>> {
-        let currency = self.settings.currency;
-        self.store.read(|db| {
-            let clients = db.list_clients(currency)?;
-            let mut balances = balances_by_client(db, today, None)?;
+    /// Every client with its balances as of `as_of` (what `ar aging` counts then).
+    pub fn clients(&mut self, as_of: Date) -> Result<Vec<ClientSummary>> {
+        self.read(|txn, settings| {
+            let clients = txn.clients(settings.currency)?;
+            let mut balances = balances_by_client(txn, as_of, None)?;
             Ok(clients
                 .into_iter()
                 .map(|client| {
@@ -120,24 +123,38 @@ impl Ledger {
         })
     }
 
-    pub fn client_detail(&mut self, code: &str, today: Date) -> Result<ClientDetail> {
-        let currency = self.settings.currency;
-        self.store.read(|db| {
-            let client = db
-                .find_client(code, currency)?
-                .ok_or_else(|| LedgerError::UnknownClient(code.trim().into()))?;
-            let balances = balances_by_client(db, today, Some(client.id))?
+    pub fn client_detail(&mut self, code: &str, as_of: Date) -> Result<ClientDetail> {
+        self.read(|txn, settings| {
+            let client = find_client(txn, code, settings.currency)?;
+            let balances = balances_by_client(txn, as_of, Some(client.id))?
                 .remove(&client.id)
                 .unwrap_or_default();
-            let open_invoices = db.list_invoices(&InvoiceFilter {
-                client_id: Some(client.id),
-                open_only: true,
-            })?;
-            let credits = db.list_payments(&PaymentFilter {
-                client_id: Some(client.id),
-                with_credit: true,
-            })?;
+            let mut open_invoices = Vec::new();
+            txn.invoices(
+                &InvoiceFilter {
+                    client_id: Some(client.id),
+                    open_only: true,
+                    as_of,
+                },
+                &mut |i| {
+                    open_invoices.push(i);
+                    Ok(())
+                },
+            )?;
+            let mut credits = Vec::new();
+            txn.payments(
+                &PaymentFilter {
+                    client_id: Some(client.id),
+                    with_credit: true,
+                    as_of,
+                },
+                &mut |p| {
+                    credits.push(p);
+                    Ok(())
+                },
+            )?;
             Ok(ClientDetail {
+                as_of,
                 summary: ClientSummary { client, balances },
                 open_invoices,
                 credits,
@@ -147,39 +164,17 @@ impl Ledger {
 
     /// Resolve a client code to its id for filters; unknown codes are refused.
     pub fn client_id(&mut self, code: &str) -> Result<i64> {
-        let currency = self.settings.currency;
-        self.store.read(|db| {
-            Ok(db
-                .find_client(code, currency)?
-                .ok_or_else(|| LedgerError::UnknownClient(code.trim().into()))?
-                .id)
-        })
+        self.read(|txn, settings| Ok(find_client(txn, code, settings.currency)?.id))
     }
 }
 
-pub(crate) fn add_client(
-    db: &Db,
-    currency: Currency,
-    default_terms: Terms,
-    new: NewClient,
-) -> Result<Client> {
-    let code = validate_code(&new.code)?;
-    if db.find_client(&code, currency)?.is_some() {
-        bail!(LedgerError::DuplicateClient(code));
-    }
-    let mut client = Client {
-        id: 0,
-        name: clean_text("client name", &new.name, 200)?,
-        email: validate_email(new.email.as_deref())?,
-        credit_limit: match new.credit_limit.as_deref() {
-            Some(limit) => parse_limit(limit, currency)?,
-            None => None,
-        },
-        terms: new.terms.unwrap_or(default_terms),
-        code,
-    };
-    client.id = db.insert_client(&client)?;
-    Ok(client)
+/// The client with `code`, or the spec's refusal.
+pub(super) fn find_client(txn: &mut dyn ReadTxn, code: &str, limit_currency: Currency) -> Result<Client> {
+    Ok(txn
+        .client_by_code(code, limit_currency)?
+        .ok_or_else(|| LedgerError::UnknownClient {
+            code: code.trim().to_string(),
+        })?)
 }
 
 /// A credit limit: an amount of zero or more in the ledger currency; empty clears it.
@@ -187,42 +182,48 @@ fn parse_limit(text: &str, currency: Currency) -> Result<Option<Money>, LedgerEr
     if text.trim().is_empty() {
         return Ok(None);
     }
-    Money::parse(text, currency).map(Some)
+    Money::parse(text, currency)
+        .map(Some)
+        .map_err(|e| e.in_field(Field::CreditLimit))
 }
 
-/// Open, overdue and unapplied amounts per client and currency, now.
+/// Open, overdue and unapplied amounts per client and currency as of `as_of`: the
+/// rows `ar aging` folds, so the two always agree.
 fn balances_by_client(
-    db: &Db,
-    today: Date,
+    txn: &mut dyn ReadTxn,
+    as_of: Date,
     client_id: Option<i64>,
 ) -> Result<BTreeMap<i64, Vec<ClientBalance>>> {
-    let mut map: BTreeMap<(i64, Currency), ClientBalance> = BTreeMap::new();
-    let far = crate::domain::dates::end_of_time();
-    fn entry(
-        map: &mut BTreeMap<(i64, Currency), ClientBalance>,
-        client_id: i64,
-        currency: Currency,
-    ) -> &mut ClientBalance {
-        map.entry((client_id, currency)).or_insert_with(|| ClientBalance {
-            currency,
-            open: Money::zero(currency),
-            overdue: Money::zero(currency),
-            unapplied: Money::zero(currency),
-        })
+    #[derive(Default)]
+    struct Sums {
+        open: Total,
+        overdue: Total,
+        unapplied: Total,
     }
-    db.open_items(far, client_id, false, |item| {
-        let b = entry(&mut map, item.client_id, item.currency);
-        b.open.minor += item.open;
-        if item.due_date < today {
-            b.overdue.minor += item.open;
+    let mut map: BTreeMap<(i64, Currency), Sums> = BTreeMap::new();
+    txn.open_items(as_of, client_id, false, &mut |item| {
+        let b = map.entry((item.client_id, item.currency)).or_default();
+        b.open.add(item.open);
+        if item.due_date < as_of {
+            b.overdue.add(item.open);
         }
+        Ok(())
     })?;
-    db.credit_items(far, client_id, |credit| {
-        entry(&mut map, credit.client_id, credit.currency).unapplied.minor += credit.unapplied;
+    txn.credit_items(as_of, client_id, &mut |credit| {
+        map.entry((credit.client_id, credit.currency))
+            .or_default()
+            .unapplied
+            .add(credit.unapplied);
+        Ok(())
     })?;
     let mut out: BTreeMap<i64, Vec<ClientBalance>> = BTreeMap::new();
-    for ((id, _), b) in map {
-        out.entry(id).or_default().push(b);
+    for ((id, currency), b) in map {
+        out.entry(id).or_default().push(ClientBalance {
+            currency,
+            open: b.open.to_money(currency, "open balances")?,
+            overdue: b.overdue.to_money(currency, "overdue balances")?,
+            unapplied: b.unapplied.to_money(currency, "unapplied credits")?,
+        });
     }
     Ok(out)
 }

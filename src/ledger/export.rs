@@ -29,22 +29,28 @@ pub struct ExportCounts {
 impl Ledger {
     /// Stream every fact of the ledger, from one consistent snapshot, into `sink`.
     pub fn export(&mut self, sink: &mut dyn ExportSink) -> Result<ExportCounts> {
-        let currency = self.settings.currency;
-        self.store.read(|db| {
+        self.read(|txn, settings| {
             let mut counts = ExportCounts::default();
-            sink.settings(&db.settings_all()?)?;
-            db.each_client(currency, |c| {
+            // The marker of a demo ledger stays behind: an export of the demo
+            // imported elsewhere is a real ledger.
+            let kept: Vec<(String, String)> = txn
+                .settings()?
+                .into_iter()
+                .filter(|(k, _)| k != super::KEY_DEMO)
+                .collect();
+            sink.settings(&kept)?;
+            txn.each_client(settings.currency, &mut |c| {
                 counts.clients += 1;
                 sink.client(&c)
             })?;
-            // Two sinks borrow `sink` in turn: the invoices are all written first.
-            let sink = std::cell::RefCell::new(sink);
-            db.each_invoice_and_payment(
-                |i| {
+            // Two closures borrow `sink` in turn: the invoices are all written first.
+            let sink = std::cell::RefCell::new(&mut *sink);
+            txn.each_invoice_and_payment(
+                &mut |i| {
                     counts.invoices += 1;
                     sink.borrow_mut().invoice(&i)
                 },
-                |p| {
+                &mut |p| {
                     counts.payments += 1;
                     sink.borrow_mut().payment(&p)
                 },

@@ -1,14 +1,15 @@
-//! Invoice operations: add (numbering, terms, due date), void, list and show.
+//! Invoice operations: add (numbering, terms, due date) and void through a
+//! [`Batch`]; list and show as of a date.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
 
-use super::{ClientRef, KEY_NEXT, KEY_PREFIX, Ledger, clean_text, replay_client, resolve_client};
+use super::{Batch, KEY_PREFIX, Ledger};
 use crate::domain::dates::add_days;
-use crate::domain::entities::Client;
 use crate::domain::entities::{AllocationLine, Invoice, InvoiceStatus};
-use crate::domain::{Currency, Date, LedgerError, Money, Terms};
-use crate::store::{Db, InvoiceFilter, NewInvoiceRow};
+use crate::domain::text::clean_text;
+use crate::domain::{Currency, Date, Field, LedgerError, Money, Terms};
+use crate::store::{InvoiceFilter, InvoiceId, NewInvoiceRow, ReadTxn, WriteHint};
 
 pub struct NewInvoice {
     pub client: String,
@@ -25,88 +26,29 @@ pub struct NewInvoice {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InvoiceDetail {
+    pub as_of: Date,
     #[serde(flatten)]
     pub invoice: Invoice,
     pub allocations: Vec<AllocationLine>,
 }
 
-impl Ledger {
-    pub fn add_invoice(&mut self, new: NewInvoice) -> Result<Invoice> {
-        let default_currency = self.settings.currency;
-        self.store.write(|db| {
-            let client = resolve_client(db, &new.client, default_currency)?;
-            let added = add_invoice(db, &client, new.check(default_currency)?, true)?;
-            if let Some(from) = added.replay_from {
-                replay_client(db, added.client_id, from)?;
-            }
-            db.find_invoice_by_id(added.id)
-        })
-    }
-
-    /// Void an invoice: it keeps its row and leaves every balance. Refused while
-    /// payments are allocated to it (spec: Invoices).
-    pub fn void_invoice(&mut self, number: &str, on: Date, reason: Option<&str>) -> Result<Invoice> {
-        self.store.write(|db| {
-            let (invoice, _) = db
-                .find_invoice(number)?
-                .ok_or_else(|| LedgerError::UnknownInvoice(number.trim().into()))?;
-            if invoice.status == InvoiceStatus::Void {
-                bail!(LedgerError::AlreadyVoid(invoice.number));
-            }
-            if invoice.settled.minor > 0 {
-                bail!(LedgerError::VoidWithPayments {
-                    invoice: invoice.number,
-                    allocated: invoice.settled.to_string()
-                });
-            }
-            let reason = reason.map(|r| clean_text("void reason", r, 500)).transpose()?;
-            db.void_invoice(invoice.id, on, reason.as_deref())?;
-            db.find_invoice_by_id(invoice.id)
-        })
-    }
-
-    pub fn invoices(&mut self, client: Option<&str>, open_only: bool) -> Result<Vec<Invoice>> {
-        let client_id = client.map(|c| self.client_id(c)).transpose()?;
-        self.store
-            .read(|db| db.list_invoices(&InvoiceFilter { client_id, open_only }))
-    }
-
-    pub fn invoice_detail(&mut self, number: &str) -> Result<InvoiceDetail> {
-        self.store.read(|db| {
-            let (invoice, _) = db
-                .find_invoice(number)?
-                .ok_or_else(|| LedgerError::UnknownInvoice(number.trim().into()))?;
-            let allocations = db.invoice_allocations(invoice.id, invoice.currency)?;
-            Ok(InvoiceDetail { invoice, allocations })
-        })
-    }
-}
-
-/// An inserted invoice, and the date its client's allocations must be replayed from
-/// when an existing payment can now reach it.
-pub(crate) struct AddedInvoice {
-    pub id: i64,
-    pub client_id: i64,
-    pub replay_from: Option<Date>,
-}
-
 /// A [`NewInvoice`] whose own fields are parsed and checked: what is left to check
 /// needs the ledger (its client, the number's uniqueness, the due date from terms).
-/// Checking needs no store, so a bulk import checks rows on a second thread.
-pub(crate) struct CheckedInvoice {
-    pub client: ClientRef,
-    pub currency: Currency,
-    pub amount: Money,
-    pub issue_date: Date,
-    pub due_date: Option<Date>,
-    pub terms: Option<Terms>,
+/// Checking needs no ledger, so an import checks rows on a thread of their own.
+pub struct CheckedInvoice {
+    pub(super) client: String,
+    pub(super) currency: Currency,
+    pub(super) amount: Money,
+    pub(super) issue_date: Date,
+    pub(super) due_date: Option<Date>,
+    pub(super) terms: Option<Terms>,
     /// Cleaned; `None` for the next number of the ledger's sequence.
-    pub number: Option<String>,
-    pub description: Option<String>,
+    pub(super) number: Option<String>,
+    pub(super) description: Option<String>,
 }
 
 impl NewInvoice {
-    pub(crate) fn check(self, default_currency: Currency) -> Result<CheckedInvoice, LedgerError> {
+    pub fn check(self, default_currency: Currency) -> Result<CheckedInvoice, LedgerError> {
         let currency = match self.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             Some(code) => Currency::parse(code)?,
             None => default_currency,
@@ -120,17 +62,17 @@ impl NewInvoice {
                 due: due.to_string(),
             });
         }
-        // Duplicates (any case) are refused by the store's unique index.
+        // Duplicates (any case) are refused by the store.
         let number = self
             .number
-            .map(|n| clean_text("invoice number", &n, 64))
+            .map(|n| clean_text(Field::Number, &n, 64))
             .transpose()?;
         let description = self
             .description
-            .map(|d| clean_text("description", &d, 500))
+            .map(|d| clean_text(Field::Description, &d, 500))
             .transpose()?;
         Ok(CheckedInvoice {
-            client: ClientRef::Code(self.client),
+            client: self.client,
             currency,
             amount,
             issue_date: self.issue_date,
@@ -142,64 +84,191 @@ impl NewInvoice {
     }
 }
 
-/// Insert one checked invoice for `client` (already resolved from `new.client`);
-/// the caller replays when told to.
-pub(crate) fn add_invoice(
-    db: &Db,
-    client: &Client,
-    new: CheckedInvoice,
-    client_may_have_payments: bool,
-) -> Result<AddedInvoice> {
-    let due_date = match new.due_date {
-        Some(due) => due,
-        None => {
-            let net = new.terms.unwrap_or(client.terms).net_days;
-            add_days(new.issue_date, i64::from(net)).map_err(|_| LedgerError::BadDate {
+impl Batch<'_> {
+    pub fn add_invoice(&mut self, new: NewInvoice) -> Result<InvoiceId> {
+        // The client first, as an unknown one is what `ar add-invoice` says first.
+        self.find_client(&new.client)?;
+        let checked = new.check(self.settings.currency)?;
+        self.add_checked_invoice(checked)
+    }
+
+    /// [`Batch::add_invoice`] of a row already checked (by [`NewInvoice::check`]).
+    pub fn add_checked_invoice(&mut self, new: CheckedInvoice) -> Result<InvoiceId> {
+        let client = self.client(&new.client)?;
+        let terms = new.terms.unwrap_or(client.terms);
+        let due_date = match new.due_date {
+            Some(due) => due,
+            None => add_days(new.issue_date, i64::from(terms.net_days)).map_err(|_| LedgerError::BadDate {
+                field: Field::IssueDate,
                 input: new.issue_date.to_string(),
                 reason: format!(
-                    "its due date ({net} days later) would fall after 9999-12-30, the last date the ledger holds: give an earlier date"
+                    "its due date ({} days later) would fall after 9999-12-30, the last date the ledger holds: give an earlier date",
+                    terms.net_days
                 ),
-            })?
-        }
-    };
-    let number = match new.number {
-        Some(n) => n,
-        None => next_number(db)?,
-    };
-    let currency = new.currency;
-    let id = db.insert_invoice(&NewInvoiceRow {
-        number: &number,
-        client_id: client.id,
-        currency,
-        issue_date: new.issue_date,
-        due_date,
-        amount: new.amount.minor,
-        terms: new.terms.unwrap_or(client.terms),
-        description: new.description.as_deref(),
-    })?;
-    // An unnamed payment dated on or after the issue date may now reach this invoice.
-    // (A caller that knows the client has no payments at all skips the look-up.)
-    let replay_from = (client_may_have_payments
-        && db.has_unnamed_payments_from(client.id, currency, new.issue_date)?)
-    .then_some(new.issue_date);
-    Ok(AddedInvoice {
-        id,
-        client_id: client.id,
-        replay_from,
-    })
-}
+            })?,
+        };
+        let number = match new.number {
+            Some(n) => n,
+            None => self.next_number()?,
+        };
+        let id = self.txn.insert_invoice(&NewInvoiceRow {
+            number: &number,
+            client_id: client.id,
+            currency: new.currency,
+            issue_date: new.issue_date,
+            due_date,
+            amount: new.amount.minor,
+            terms,
+            description: new.description.as_deref(),
+        })?;
+        // A payment dated on or after the issue date may now reach this invoice.
+        self.mark(client.id, new.issue_date);
+        self.entered.invoices += 1;
+        self.entered_for.insert(client.id);
+        self.first_invoice_id.get_or_insert(id);
+        Ok(id)
+    }
 
-/// The next free number of the ledger's sequence (`INV-0001`, ...), skipping numbers
-/// that were given by hand.
-fn next_number(db: &Db) -> Result<String> {
-    let prefix = db.setting(KEY_PREFIX)?.unwrap_or_else(|| "INV-".into());
-    let mut seq: u64 = db.setting(KEY_NEXT)?.and_then(|s| s.parse().ok()).unwrap_or(1);
-    loop {
-        let number = format!("{prefix}{seq:04}");
-        seq += 1;
-        if !db.invoice_number_taken(&number)? {
-            db.set_setting(KEY_NEXT, &seq.to_string())?;
-            return Ok(number);
+    /// The next free number of the ledger's sequence (`INV-0001`, ...), skipping
+    /// numbers that were given by hand.
+    fn next_number(&mut self) -> Result<String> {
+        let prefix = self.txn.setting(KEY_PREFIX)?.unwrap_or_else(|| "INV-".into());
+        loop {
+            let number = format!("{prefix}{:04}", self.txn.take_invoice_seq()?);
+            if !self.txn.invoice_number_taken(&number)? {
+                return Ok(number);
+            }
         }
     }
+
+    /// Void an invoice: it keeps its row and leaves every balance. Refused while
+    /// anything is allocated to it (spec: Invoices), or before its issue date.
+    pub fn void_invoice(&mut self, number: &str, on: Date, reason: Option<&str>) -> Result<InvoiceId> {
+        let found = self.txn.invoice_ref(number)?.ok_or_else(|| LedgerError::UnknownInvoice {
+            field: Field::Number,
+            number: number.trim().to_string(),
+        })?;
+        // Locked before anything of it is read for the decision.
+        let code = self.client_code_of(found.client_id)?;
+        self.find_client(&code)?;
+        self.replay_client(found.client_id)?;
+        let invoice = self
+            .txn
+            .invoice(found.id, crate::domain::dates::end_of_time())?
+            .ok_or_else(|| crate::internal!("invoice {} vanished", found.id))?;
+        if invoice.status == InvoiceStatus::Void {
+            return Err(LedgerError::AlreadyVoid { number: invoice.number }.into());
+        }
+        if invoice.settled.minor > 0 {
+            return Err(LedgerError::VoidWithPayments {
+                invoice: invoice.number,
+                allocated: invoice.settled.to_string(),
+            }
+            .into());
+        }
+        self.void_entered_invoice(found.id, &invoice.number, invoice.issue_date, on, reason)?;
+        Ok(found.id)
+    }
+
+    /// Void an invoice this batch just entered (an import of an export's void
+    /// invoice): only its own fields are checked, since nothing can be allocated to
+    /// an invoice that is void from its entry on.
+    pub fn void_entered_invoice(
+        &mut self,
+        id: InvoiceId,
+        number: &str,
+        issued: Date,
+        on: Date,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        if on < issued {
+            return Err(LedgerError::VoidBeforeIssue {
+                invoice: number.to_string(),
+                issued: issued.to_string(),
+                date: on.to_string(),
+            }
+            .into());
+        }
+        let reason = reason
+            .map(|r| clean_text(Field::VoidReason, r, 500))
+            .transpose()?;
+        self.txn.void_invoice(id, on, reason.as_deref())
+    }
+
+    fn client_code_of(&mut self, client_id: i64) -> Result<String> {
+        Ok(self
+            .txn
+            .client_by_id(client_id, self.settings.currency)?
+            .ok_or_else(|| crate::internal!("invoice of a missing client {client_id}"))?
+            .code)
+    }
+}
+
+impl Ledger {
+    pub fn add_invoice(&mut self, new: NewInvoice) -> Result<Invoice> {
+        self.write(WriteHint::ONE, |b| {
+            let id = b.add_invoice(new)?;
+            b.replay()?;
+            b.txn()
+                .invoice(id, crate::domain::dates::end_of_time())?
+                .ok_or_else(|| crate::internal!("invoice {id} not found after its insert").into())
+        })
+    }
+
+    pub fn void_invoice(&mut self, number: &str, on: Date, reason: Option<&str>) -> Result<Invoice> {
+        self.write(WriteHint::ONE, |b| {
+            let id = b.void_invoice(number, on, reason)?;
+            b.txn()
+                .invoice(id, crate::domain::dates::end_of_time())?
+                .ok_or_else(|| crate::internal!("invoice {id} not found after its void").into())
+        })
+    }
+
+    /// Invoices issued on or before `as_of`, each as it stood then.
+    pub fn invoices(&mut self, client: Option<&str>, open_only: bool, as_of: Date) -> Result<Vec<Invoice>> {
+        self.read(|txn, settings| {
+            let client_id = client
+                .map(|c| super::clients::find_client(txn, c, settings.currency).map(|c| c.id))
+                .transpose()?;
+            let mut out = Vec::new();
+            txn.invoices(
+                &InvoiceFilter {
+                    client_id,
+                    open_only,
+                    as_of,
+                },
+                &mut |i| {
+                    out.push(i);
+                    Ok(())
+                },
+            )?;
+            Ok(out)
+        })
+    }
+
+    /// An invoice with the allocations made to it by `as_of`.
+    pub fn invoice_detail(&mut self, number: &str, as_of: Date) -> Result<InvoiceDetail> {
+        self.read(|txn, _| {
+            let id = find_invoice(txn, number)?;
+            let invoice = txn
+                .invoice(id, as_of)?
+                .ok_or_else(|| crate::internal!("invoice {id} vanished"))?;
+            let allocations = txn.invoice_allocations(id, as_of)?;
+            Ok(InvoiceDetail {
+                as_of,
+                invoice,
+                allocations,
+            })
+        })
+    }
+}
+
+fn find_invoice(txn: &mut dyn ReadTxn, number: &str) -> Result<InvoiceId> {
+    Ok(txn
+        .invoice_ref(number)?
+        .ok_or_else(|| LedgerError::UnknownInvoice {
+            field: Field::Number,
+            number: number.trim().to_string(),
+        })?
+        .id)
 }

@@ -1,210 +1,79 @@
-//! The sample ledger of `ar demo`: a dozen clients with the payment habits seen in
-//! practice (prompt, regular, late, chronic, a defaulter), two years of invoices up to
-//! "today" and their payments. Deterministic for a given today, so it can be tested.
-
-use std::collections::HashMap;
+//! The sample ledgers of `ar demo`: what the generator (`generate.rs`) makes,
+//! entered through the one write path, as an import would enter it.
 
 use anyhow::Result;
 
-use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment};
-use crate::domain::dates::add_days;
-use crate::domain::{Date, Terms, money::format_minor};
+use super::generate::Generated;
+use super::{Batch, KEY_DEMO, KEY_NEXT, Ledger, NewClient, NewInvoice, NewPayment};
+use crate::domain::Terms;
+use crate::domain::money::format_minor;
+use crate::store::WriteHint;
 
-/// (code, name, terms, habit: (min, max) days from issue to payment, share never paid %)
-/// (code, name, terms, (min, max) days to pay, % of invoices never paid)
-type SampleClient = (&'static str, &'static str, &'static str, (i64, i64), u64);
-
-const CLIENTS: &[SampleClient] = &[
-    ("ACME", "Acme Ltd", "30", (24, 44), 0),
-    ("GLOBEX", "Globex Corporation", "2/10 net 30", (5, 12), 0),
-    ("INITECH", "Initech", "30", (35, 65), 0),
-    ("UMBRELLA", "Umbrella Co", "45", (40, 70), 0),
-    ("STARK", "Stark Industries", "14", (3, 20), 0),
-    ("WAYNE", "Wayne Enterprises", "30", (24, 44), 0),
-    ("HOOLI", "Hooli", "60", (60, 120), 5),
-    ("VANDELAY", "Vandelay Industries", "30", (90, 400), 60),
-    ("SOYLENT", "Soylent Foods", "30", (26, 40), 0),
-    ("WONKA", "Wonka Confectionery", "2/10 net 30", (8, 35), 0),
-    ("TYRELL", "Tyrell Corp", "30", (35, 65), 3),
-    ("CYBERDYNE", "Cyberdyne Systems", "30", (28, 50), 0),
-];
-
-/// A small deterministic generator (SplitMix64): the demo must not vary between runs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
-    }
-
-    fn percent(&mut self) -> u64 {
-        self.next() % 100
-    }
+/// Counts of what a sample holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleCounts {
+    pub clients: usize,
+    pub invoices: usize,
+    pub payments: usize,
 }
 
-/// Fill an empty ledger with the sample, ending on `today`. Returns invoice and
-/// payment counts.
-pub fn build_sample(ledger: &mut Ledger, today: Date) -> Result<(usize, usize)> {
-    ledger.batch(|b| {
-        b.mark_demo()?;
-        let mut rng = Rng(20_261_123);
-        let start = add_days(today, -730)?;
-        let mut entries: Vec<Entry> = Vec::new();
-        for &(code, name, terms, (lo, hi), never_pct) in CLIENTS {
-            b.add_client(NewClient {
-                code: code.into(),
-                name: name.into(),
-                email: Some(format!("accounts@{}.example", code.to_lowercase())),
-                terms: Some(Terms::parse(terms)?),
-                credit_limit: Some(["10000", "25000", "50000"][(rng.next() % 3) as usize].into()),
-            })?;
-            let count = rng.range(25, 55);
-            for _ in 0..count {
-                let issue = add_days(start, rng.range(0, 730))?;
-                let amount = rng.range(15_000, 950_000);
-                let key = entries.len();
-                entries.push(Entry::Invoice {
-                    key,
-                    code,
-                    issue,
-                    amount,
-                });
-                if rng.percent() < never_pct {
-                    continue;
-                }
-                let paid = add_days(issue, rng.range(lo, hi))?;
-                if paid > today {
-                    continue;
-                }
-                let style = rng.percent();
-                let discount = Terms::parse(terms)?.discount_on(amount);
-                let in_window = (paid - issue).num_days() <= 10;
-                let pay = if in_window { amount - discount } else { amount };
-                if style < 80 {
-                    entries.push(Entry::Payment {
-                        code,
-                        date: paid,
-                        amount: pay,
-                        invoice: Some(key),
-                    });
-                } else if style < 90 {
-                    // Two instalments, the second still to come when it falls after
-                    // today. (A second instalment that never came would leave prompt
-                    // payers with balances over 90 days, which is not their habit.)
-                    let first = pay / 2;
-                    entries.push(Entry::Payment {
-                        code,
-                        date: paid,
-                        amount: first,
-                        invoice: Some(key),
-                    });
-                    let second = add_days(paid, rng.range(10, 30))?;
-                    if second <= today {
-                        entries.push(Entry::Payment {
-                            code,
-                            date: second,
-                            amount: amount - first,
-                            invoice: Some(key),
-                        });
-                    }
-                } else if style < 95 {
-                    entries.push(Entry::Payment {
-                        code,
-                        date: paid,
-                        amount: pay,
-                        invoice: None,
-                    });
-                } else {
-                    entries.push(Entry::Payment {
-                        code,
-                        date: paid,
-                        amount: pay + rng.range(1_000, 20_000),
-                        invoice: Some(key),
-                    });
-                }
-            }
-        }
-        write_entries(b, entries)
+/// Enter `g` into `ledger` (empty), in one transaction, marked as a demo ledger.
+pub fn build_sample(ledger: &mut Ledger, g: &Generated) -> Result<SampleCounts> {
+    let entries = (g.clients.len() + g.invoices.len() + g.payments.len()) as u64;
+    ledger.write(WriteHint { entries }, |b| {
+        b.txn().set_setting(KEY_DEMO, "1")?;
+        enter(b, g)?;
+        b.txn()
+            .set_setting(KEY_NEXT, &(g.invoices.len() as u64 + 1).to_string())?;
+        Ok(SampleCounts {
+            clients: g.clients.len(),
+            invoices: g.invoices.len(),
+            payments: g.payments.len(),
+        })
     })
 }
 
-enum Entry {
-    Invoice {
-        key: usize,
-        code: &'static str,
-        issue: Date,
-        amount: i64,
-    },
-    Payment {
-        code: &'static str,
-        date: Date,
-        amount: i64,
-        invoice: Option<usize>,
-    },
-}
-
-impl Entry {
-    fn date(&self) -> Date {
-        match self {
-            Entry::Invoice { issue, .. } => *issue,
-            Entry::Payment { date, .. } => *date,
-        }
+fn enter(b: &mut Batch, g: &Generated) -> Result<()> {
+    let digits = b.settings().currency.digits();
+    let amount = |minor: i64| format_minor(minor, digits, false);
+    for c in &g.clients {
+        let terms = match c.discount {
+            Some((bp, days)) => Terms {
+                net_days: c.net_days,
+                discount_bp: bp,
+                discount_days: days,
+            },
+            None => Terms::net(c.net_days),
+        };
+        b.add_client(NewClient {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            email: Some(c.email.clone()),
+            terms: Some(terms),
+            credit_limit: c.credit_limit.map(amount),
+        })?;
     }
-}
-
-fn write_entries(b: &mut Batch, mut entries: Vec<Entry>) -> Result<(usize, usize)> {
-    // Invoices numbered in issue order, then payments in date order naming them.
-    entries.sort_by_key(|e| (matches!(e, Entry::Payment { .. }), e.date()));
-    let mut numbers: HashMap<usize, String> = HashMap::new();
-    let (mut invoices, mut payments) = (0, 0);
-    for e in &entries {
-        match e {
-            Entry::Invoice {
-                key,
-                code,
-                issue,
-                amount,
-            } => {
-                invoices += 1;
-                let number = format!("INV-{invoices:04}");
-                b.add_invoice(NewInvoice {
-                    client: (*code).into(),
-                    amount: format_minor(*amount, 2, false),
-                    currency: None,
-                    issue_date: *issue,
-                    due_date: None,
-                    terms: None,
-                    number: Some(number.clone()),
-                    description: None,
-                })?;
-                numbers.insert(*key, number);
-            }
-            Entry::Payment {
-                code,
-                date,
-                amount,
-                invoice,
-            } => {
-                payments += 1;
-                b.record_payment(NewPayment {
-                    client: (*code).into(),
-                    amount: format_minor(*amount, 2, false),
-                    currency: None,
-                    date: *date,
-                    invoice: invoice.and_then(|k| numbers.get(&k).cloned()),
-                    reference: Some(format!("BANK-{payments:05}")),
-                })?;
-            }
-        }
+    for (i, inv) in g.invoices.iter().enumerate() {
+        b.add_invoice(NewInvoice {
+            client: g.clients[inv.client as usize].code.clone(),
+            amount: amount(inv.amount),
+            currency: None,
+            issue_date: inv.issue,
+            due_date: inv.due,
+            terms: None,
+            number: Some(g.invoice_number(i as u32)),
+            description: None,
+        })?;
     }
-    b.set_next_invoice_seq(invoices as u64 + 1)?;
-    Ok((invoices, payments))
+    for (k, p) in g.payments.iter().enumerate() {
+        b.record_payment(NewPayment {
+            client: g.clients[p.client as usize].code.clone(),
+            amount: amount(p.amount),
+            currency: None,
+            date: p.date,
+            invoice: p.invoice.map(|i| g.invoice_number(i)),
+            reference: Some(g.payment_reference(k)),
+        })?;
+    }
+    Ok(())
 }

@@ -1,0 +1,782 @@
+//! Bulk mode: how a write transaction hinted to be large (an import of a million
+//! rows) is made fast, behind the same [`WriteTxn`](crate::store::WriteTxn) methods.
+//!
+//! Row by row, a large load paid a random look-up or insert into SQLite per row and
+//! per index, and a per-client replay of random reads. In bulk mode:
+//! - the transaction goes through a rollback journal instead of the WAL: in WAL
+//!   mode every page of a 400 MB load was written twice (WAL, then checkpoint); a
+//!   rollback journal keeps only pages that existed before, almost nothing for a
+//!   first load. A kill still leaves the ledger as it was (the next open rolls the
+//!   journal back). The cost: once the load holds its exclusive lock, readers wait
+//!   for the commit (up to the busy timeout) instead of reading the old state.
+//! - SQLite's foreign-key checks are off: every reference written was just resolved
+//!   in this transaction, and the check was a random probe per payment.
+//! - the secondary indexes a kind of write changes are dropped before its first row
+//!   (invoices, payments, then the replay's derived columns) and rebuilt once at the
+//!   commit, by sorting: several times faster than a million updates of each. The
+//!   unique index on numbers goes too when the invoices table starts empty; new
+//!   numbers are then checked in memory ([`NumberIndex`]), with the same rule.
+//! - payments find the invoice they name in an in-memory directory of every invoice,
+//!   loaded by one front-to-back read;
+//! - the replay reads whole clients (its scope starts at the beginning) from a
+//!   picture of the ledger held in memory: the directory's invoices and every
+//!   payment (those this load entered are kept as entered, not read back). Its
+//!   allocations are written 64 to a statement, and the derived columns it moved
+//!   are written at the commit in one sweep per table.
+//!
+//! ## Memory
+//! About 180 bytes per invoice and payment at the peak (the replay), ~180 MB for a
+//! million of each.
+
+use anyhow::{Result, bail};
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::columns::{DateText, currency_column, date_column, date_or_not_yet};
+use super::numbers::NumberIndex;
+use super::txn::insert_allocations;
+use crate::domain::{Currency, Date, LedgerError};
+use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayInvoice, ReplayPayment};
+use crate::internal;
+use crate::store::{ClientId, InvoiceId, InvoiceRef, NewInvoiceRow, NewPaymentRow, PaymentKey, ReplayOutcome, ReplayScope};
+
+/// `PRAGMA cache_size` while a bulk load runs and rebuilds its indexes: 8 MB. The
+/// load appends rows and sweeps tables in order, so a small cache does, and the
+/// memory goes to the load's own picture; SQLite's sorter sizes its runs by the
+/// cache, and with small runs two threads sort while the scan goes on (the five big
+/// indexes of the 1M ledger built in 4.0–4.7 s instead of 5.5–5.8 s with 32 MB).
+const BULK_CACHE_SIZE: i64 = -8_000;
+
+/// Allocations are written this many at a time (bounded memory).
+const ALLOCATION_CHUNK: usize = 16_384;
+
+/// The SQL function [`sweep_invoice_states`] defines while it runs.
+const STATE_FUNCTION: &str = "ar_invoice_state";
+
+/// The unique index on invoice numbers (migrations/0001_init.sql).
+const INVOICE_NUMBERS: &str = "invoices_number";
+
+/// Indexes a load of invoices changes.
+const INVOICE_INDEXES: &[&str] = &["invoices_open_at", "invoices_client"];
+/// Indexes a load of payments changes (their credit moves with the replay).
+const PAYMENT_INDEXES: &[&str] = &["payments_client_date", "payments_credit_at"];
+/// Indexes the replay's writes change: every allocation, invoices' closing dates,
+/// payments' credit.
+const REPLAY_INDEXES: &[&str] = &[
+    "allocations_invoice",
+    "allocations_held",
+    "invoices_open_at",
+    "payments_credit_at",
+];
+
+/// An invoice as the picture holds it: compact, since a million are held.
+struct StoredInvoice {
+    id: i64,
+    client_id: i64,
+    amount: i64,
+    settled: i64,
+    issue_date: Date,
+    due_date: Date,
+    closed_on: Option<Date>,
+    discount_bp: u32,
+    discount_days: u32,
+    currency: Currency,
+    void: bool,
+}
+
+/// A payment as the picture holds it.
+struct StoredPayment {
+    id: i64,
+    client_id: i64,
+    amount: i64,
+    unapplied: i64,
+    /// (Row ids start at 1: the niche keeps a million of these 8 bytes smaller.)
+    invoice_id: Option<std::num::NonZeroI64>,
+    date: Date,
+    applied_on: Option<Date>,
+    currency: Currency,
+}
+
+/// Every invoice's number, and (once loaded) its row, by position in id order.
+#[derive(Default)]
+struct Directory {
+    numbers: NumberIndex,
+    /// `numbers` holds every invoice of the ledger (else only a look-up in SQL says).
+    complete: bool,
+    /// The invoices' rows, when loaded (payments' look-ups, the replay).
+    rows: Option<Vec<StoredInvoice>>,
+}
+
+/// The replay's view of the ledger: the directory's invoices and every payment,
+/// grouped by client.
+struct Picture {
+    payments: Vec<StoredPayment>,
+    /// Positions of non-void invoices, by (client, id).
+    invoice_order: Vec<u32>,
+    /// Positions of payments, by (client, date, id).
+    payment_order: Vec<u32>,
+    invoice_moved: Vec<bool>,
+    payment_moved: Vec<bool>,
+    /// Where the last scope handed out lies in the two orders, for its save.
+    last: Option<(ClientId, std::ops::Range<usize>, std::ops::Range<usize>)>,
+}
+
+pub(super) struct Bulk {
+    /// Still loading: look-ups and the replay are served from memory, derived
+    /// columns wait for the commit. A question the load does not serve (a report,
+    /// a list) ends it first ([`Bulk::flush`]), so that every answer includes the
+    /// transaction's own writes.
+    pub(super) active: bool,
+    /// The journal mode was switched from WAL, to be switched back.
+    switched_journal: bool,
+    /// Dropped indexes by name, with their DDL as the schema had it.
+    dropped: Vec<(String, String)>,
+    /// Invoices, payments have been entered.
+    invoices_started: bool,
+    payments_started: bool,
+    directory: Directory,
+    /// Payments entered by this transaction, in id order.
+    entered: Vec<StoredPayment>,
+    /// Clients with at least one payment (the ledger's and this load's), once loaded.
+    paying: Option<hashbrown::HashSet<ClientId>>,
+    /// Payments by hash of their [`PaymentKey`], once loaded.
+    similar: Option<hashbrown::HashMap<u64, u32>>,
+    picture: Option<Picture>,
+    /// Allocations waiting for their insert.
+    pending: Vec<Allocation>,
+    /// The largest allocation id before the replay wrote any: older allocations of
+    /// the replayed clients are deleted at the commit.
+    old_allocations: Option<i64>,
+    replayed: Vec<ClientId>,
+}
+
+impl Bulk {
+    /// Set the connection up for a load, before its transaction begins (journal mode
+    /// and foreign keys cannot change inside one).
+    pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<Bulk> {
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        // If another connection holds the ledger open, the mode cannot change and
+        // WAL is kept.
+        let switched_journal = mode.eq_ignore_ascii_case("wal")
+            && conn
+                .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0))
+                .is_ok_and(|m| !m.eq_ignore_ascii_case("wal"));
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        conn.pragma_update(None, "cache_size", BULK_CACHE_SIZE)?;
+        Ok(Bulk {
+            active: true,
+            switched_journal,
+            dropped: Vec::new(),
+            invoices_started: false,
+            payments_started: false,
+            directory: Directory::default(),
+            entered: Vec::new(),
+            paying: None,
+            similar: None,
+            picture: None,
+            pending: Vec::new(),
+            old_allocations: None,
+            replayed: Vec::new(),
+        })
+    }
+
+    /// Put the connection back as every other transaction expects it. Best effort:
+    /// the transaction has ended, and every open sets these again.
+    pub(super) fn restore(self, conn: &Connection) {
+        let _ = conn.pragma_update(None, "foreign_keys", "ON");
+        let _ = conn.pragma_update(None, "cache_size", super::CACHE_SIZE);
+        if self.switched_journal {
+            let _ = super::use_wal(conn);
+        }
+    }
+
+    /// Drop those of `names` that exist and are not dropped yet.
+    fn drop_indexes(&mut self, conn: &Connection, names: &[&str]) -> Result<()> {
+        for &name in names {
+            if self.dropped.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let sql: Option<String> = conn
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(sql) = sql {
+                conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+                self.dropped.push((name.to_string(), sql));
+            }
+        }
+        Ok(())
+    }
+
+    fn numbers_dropped(&self) -> bool {
+        self.dropped.iter().any(|(n, _)| n == INVOICE_NUMBERS)
+    }
+
+    /// Before an invoice goes in: the first drops the invoice indexes; while the
+    /// unique index is down, the number is checked here.
+    pub(super) fn before_invoice(&mut self, conn: &Connection, number: &str) -> Result<()> {
+        if !self.invoices_started {
+            self.invoices_started = true;
+            self.drop_indexes(conn, INVOICE_INDEXES)?;
+            let empty = !conn.prepare("SELECT 1 FROM invoices LIMIT 1")?.exists([])?;
+            if empty && self.directory.rows.is_none() {
+                // A first load: the unique index is rebuilt by one sort at the end (a
+                // repeated number this check missed would fail that rebuild).
+                self.drop_indexes(conn, &[INVOICE_NUMBERS])?;
+                self.directory = Directory {
+                    complete: true,
+                    ..Directory::default()
+                };
+            }
+        }
+        if self.numbers_dropped() && self.directory.numbers.find(number).is_some() {
+            bail!(LedgerError::DuplicateInvoice {
+                number: number.to_string()
+            });
+        }
+        Ok(())
+    }
+
+    /// After an invoice went in: the directory keeps every invoice.
+    pub(super) fn entered_invoice(&mut self, id: InvoiceId, inv: &NewInvoiceRow) {
+        if !self.directory.complete {
+            return;
+        }
+        let probe = self.directory.numbers.probe(inv.number);
+        self.directory.numbers.add_absent(inv.number, probe);
+        if let Some(rows) = &mut self.directory.rows {
+            rows.push(StoredInvoice {
+                id,
+                client_id: inv.client_id,
+                amount: inv.amount,
+                settled: 0,
+                issue_date: inv.issue_date,
+                due_date: inv.due_date,
+                closed_on: None,
+                discount_bp: inv.terms.discount_bp,
+                discount_days: inv.terms.discount_days,
+                currency: inv.currency,
+                void: false,
+            });
+        }
+    }
+
+    pub(super) fn voided(&mut self, id: InvoiceId) {
+        if let Some(rows) = &mut self.directory.rows
+            && let Ok(i) = rows.binary_search_by_key(&id, |r| r.id)
+        {
+            rows[i].void = true;
+        }
+    }
+
+    /// Whether the replay has begun: the picture stands for the ledger as it was then,
+    /// so a new entry must first end the load's special mode ([`Bulk::flush`]).
+    pub(super) fn replaying(&self) -> bool {
+        self.picture.is_some() || self.old_allocations.is_some()
+    }
+
+    /// Whether `number` is taken, when the directory can tell.
+    pub(super) fn number_taken(&self, number: &str) -> Option<bool> {
+        self.directory
+            .complete
+            .then(|| self.directory.numbers.find(number).is_some())
+    }
+
+    pub(super) fn invoice_ref(&mut self, conn: &Connection, number: &str) -> Result<Option<InvoiceRef>> {
+        self.load_directory(conn)?;
+        let Some(i) = self.directory.numbers.find(number) else {
+            return Ok(None);
+        };
+        let rows = self.directory.rows.as_ref().ok_or_else(|| internal!("the directory has no rows"))?;
+        let inv = &rows[i];
+        Ok(Some(InvoiceRef {
+            id: inv.id,
+            number: self.directory.numbers.get(i).to_string(),
+            client_id: inv.client_id,
+            currency: inv.currency,
+            issue_date: inv.issue_date,
+            void: inv.void,
+        }))
+    }
+
+    /// Read every invoice into the directory (once). Numbers the load already holds
+    /// (a first load) are kept instead of built again, and must agree.
+    fn load_directory(&mut self, conn: &Connection) -> Result<()> {
+        if self.directory.rows.is_some() {
+            return Ok(());
+        }
+        let count = count(conn, "invoices")?;
+        let known = self.directory.complete.then(|| std::mem::take(&mut self.directory.numbers));
+        let mut numbers = NumberIndex::with_capacity(if known.is_some() { 0 } else { count });
+        let mut rows = Vec::with_capacity(count);
+        let mut agree = true;
+        scan_invoices(conn, |inv, number| {
+            match &known {
+                Some(k) => agree &= k.len() > rows.len() && k.get(rows.len()) == number,
+                // Numbers in the ledger are distinct (its unique index): each is added
+                // without a look-up first.
+                None => numbers.add_distinct(number),
+            }
+            rows.push(inv);
+        })?;
+        let numbers = match known {
+            Some(k) if agree && k.len() == rows.len() => k,
+            Some(_) => bail!(internal!("a bulk load's invoice numbers differ from the ledger's")),
+            None => numbers,
+        };
+        self.directory = Directory {
+            numbers,
+            complete: true,
+            rows: Some(rows),
+        };
+        Ok(())
+    }
+
+    /// Before a payment goes in: the first drops the payment indexes.
+    pub(super) fn before_payment(&mut self, conn: &Connection) -> Result<()> {
+        if !self.payments_started {
+            self.payments_started = true;
+            self.load_similar(conn)?;
+            self.drop_indexes(conn, PAYMENT_INDEXES)?;
+        }
+        Ok(())
+    }
+
+    /// After a payment went in: kept as stored, for the replay.
+    pub(super) fn entered_payment(&mut self, id: i64, p: &NewPaymentRow) {
+        self.entered.push(StoredPayment {
+            id,
+            client_id: p.client_id,
+            amount: p.amount,
+            unapplied: 0,
+            invoice_id: p.invoice_id.and_then(std::num::NonZeroI64::new),
+            date: p.date,
+            applied_on: Some(p.date),
+            currency: p.currency,
+        });
+        if let Some(paying) = &mut self.paying {
+            paying.insert(p.client_id);
+        }
+        if let Some(similar) = &mut self.similar {
+            *similar.entry(key_hash(&key_of(p))).or_default() += 1;
+        }
+    }
+
+    pub(super) fn similar_payments(&mut self, conn: &Connection, key: &PaymentKey) -> Result<u64> {
+        let similar = self.load_similar(conn)?;
+        Ok(similar.get(&key_hash(key)).copied().map_or(0, u64::from))
+    }
+
+    /// The ledger's payments by key hash (once, before this load enters any: those
+    /// are hashed as they are entered).
+    fn load_similar(&mut self, conn: &Connection) -> Result<&hashbrown::HashMap<u64, u32>> {
+        if self.similar.is_none() {
+            if self.payments_started && !self.entered.is_empty() {
+                bail!(internal!("similar payments loaded after payments were entered"));
+            }
+            let mut similar = hashbrown::HashMap::new();
+            let mut stmt = conn.prepare("SELECT client_id, date, currency, amount, reference FROM payments")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let key = PaymentKey {
+                    client_id: r.get(0)?,
+                    date: date_column(r.get_ref(1)?)?,
+                    currency: currency_column(r.get_ref(2)?.as_str()?)?,
+                    amount: r.get(3)?,
+                    reference: r.get(4)?,
+                };
+                *similar.entry(key_hash(&key)).or_default() += 1;
+            }
+            self.similar = Some(similar);
+        }
+        self.similar.as_ref().ok_or_else(|| internal!("no similar-payment set").into())
+    }
+
+    /// The replay scope of `client`: the whole client, from the picture.
+    pub(super) fn replay_scope(&mut self, conn: &Connection, client: ClientId) -> Result<ReplayScope> {
+        let whole = ReplayScope {
+            from: Date::MIN,
+            invoices: Vec::new(),
+            payments: Vec::new(),
+        };
+        if !self.load_paying(conn)?.contains(&client) {
+            return Ok(whole);
+        }
+        self.load_picture(conn)?;
+        let (Some(picture), Some(rows)) = (&mut self.picture, &self.directory.rows) else {
+            bail!(internal!("the replay picture is missing"));
+        };
+        let (inv, pay) = picture.ranges(client, rows);
+        let invoices = picture.invoice_order[inv.clone()]
+            .iter()
+            .map(|&i| {
+                let r = &rows[i as usize];
+                ReplayInvoice {
+                    id: r.id,
+                    number: self.directory.numbers.get(i as usize).to_string().into(),
+                    currency: r.currency,
+                    issue_date: r.issue_date,
+                    due_date: r.due_date,
+                    amount: r.amount,
+                    paid_before: 0,
+                    adjusted_before: 0,
+                    discount_bp: r.discount_bp,
+                    discount_days: r.discount_days,
+                }
+            })
+            .collect();
+        let payments = picture.payment_order[pay.clone()]
+            .iter()
+            .map(|&p| {
+                let p = &picture.payments[p as usize];
+                ReplayPayment {
+                    id: p.id,
+                    date: p.date,
+                    currency: p.currency,
+                    amount: p.amount,
+                    invoice_id: p.invoice_id.map(i64::from),
+                }
+            })
+            .collect();
+        picture.last = Some((client, inv, pay));
+        Ok(ReplayScope {
+            invoices,
+            payments,
+            ..whole
+        })
+    }
+
+    /// The clients that have payments (once).
+    fn load_paying(&mut self, conn: &Connection) -> Result<&hashbrown::HashSet<ClientId>> {
+        if self.paying.is_none() {
+            let mut set: hashbrown::HashSet<ClientId> = hashbrown::HashSet::new();
+            let mut stmt = conn.prepare("SELECT DISTINCT client_id FROM payments")?;
+            for id in stmt.query_map([], |r| r.get(0))? {
+                set.insert(id?);
+            }
+            self.paying = Some(set);
+        }
+        self.paying.as_ref().ok_or_else(|| internal!("no paying clients").into())
+    }
+
+    /// Build the picture (once): every invoice, every payment, grouped by client.
+    fn load_picture(&mut self, conn: &Connection) -> Result<()> {
+        if self.picture.is_some() {
+            return Ok(());
+        }
+        self.load_directory(conn)?;
+        self.similar = None; // (memory back: no payment is entered after the replay)
+        self.directory.numbers.forget_lookups();
+        let rows = self.directory.rows.as_ref().ok_or_else(|| internal!("the directory has no rows"))?;
+        // The ledger's payments before the load's (ids are given in entry order) are
+        // read in after the load's, which are then rotated to the end: one list,
+        // sized once, in entry order.
+        let entered = std::mem::take(&mut self.entered);
+        let first_entered = entered.first().map_or(i64::MAX, |p| p.id);
+        let entered_count = entered.len();
+        let mut payments = entered;
+        payments.reserve_exact(count(conn, "payments")?.saturating_sub(entered_count));
+        scan_payments(conn, first_entered, |p| payments.push(p))?;
+        payments.rotate_left(entered_count);
+        if !payments.is_sorted_by_key(|p| p.id) {
+            bail!(internal!("a bulk load's payments out of entry order"));
+        }
+        let mut invoice_order: Vec<u32> = (0..rows.len() as u32).filter(|&i| !rows[i as usize].void).collect();
+        invoice_order.sort_by_key(|&i| rows[i as usize].client_id);
+        let mut payment_order: Vec<u32> = (0..payments.len() as u32).collect();
+        payment_order.sort_unstable_by_key(|&i| {
+            let p = &payments[i as usize];
+            (p.client_id, p.date, p.id)
+        });
+        self.picture = Some(Picture {
+            invoice_moved: vec![false; rows.len()],
+            payment_moved: vec![false; payments.len()],
+            payments,
+            invoice_order,
+            payment_order,
+            last: None,
+        });
+        Ok(())
+    }
+
+    /// Keep the replay's outcome for `client`: derived columns into the picture
+    /// (marked moved when they change), allocations into their inserts.
+    pub(super) fn save_replay(&mut self, conn: &Connection, client: ClientId, outcome: ReplayOutcome) -> Result<()> {
+        if self.old_allocations.is_none() {
+            self.drop_indexes(conn, REPLAY_INDEXES)?;
+            self.old_allocations = Some(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM allocations", [], |r| r.get(0))?);
+        }
+        if outcome.invoices.is_empty() && outcome.payments.is_empty() && outcome.allocations.is_empty() {
+            return Ok(()); // a client without payments: nothing moved
+        }
+        let (Some(picture), Some(rows)) = (&mut self.picture, &mut self.directory.rows) else {
+            bail!(internal!("a replay saved without its picture"));
+        };
+        let Some((last, inv, pay)) = picture.last.take().filter(|(c, _, _)| *c == client) else {
+            bail!(internal!("a replay of client {client} saved without its scope"));
+        };
+        debug_assert_eq!(last, client);
+        // The replay reports invoices in the order given and payments in (date, entry)
+        // order: the order of both ranges.
+        for (&i, state) in picture.invoice_order[inv].iter().zip(&outcome.invoices) {
+            let stored = &mut rows[i as usize];
+            if stored.id != state.id {
+                bail!(internal!("replay returned invoice {} for {}", state.id, stored.id));
+            }
+            if (stored.settled, stored.closed_on) != (state.settled, state.closed_on) {
+                (stored.settled, stored.closed_on) = (state.settled, state.closed_on);
+                picture.invoice_moved[i as usize] = true;
+            }
+        }
+        for (&p, state) in picture.payment_order[pay].iter().zip(&outcome.payments) {
+            let stored = &mut picture.payments[p as usize];
+            if stored.id != state.id {
+                bail!(internal!("replay returned payment {} for {}", state.id, stored.id));
+            }
+            if (stored.unapplied, stored.applied_on) != (state.unapplied, state.applied_on) {
+                (stored.unapplied, stored.applied_on) = (state.unapplied, state.applied_on);
+                picture.payment_moved[p as usize] = true;
+            }
+        }
+        self.replayed.push(client);
+        self.pending.extend(outcome.allocations);
+        if self.pending.len() >= ALLOCATION_CHUNK {
+            insert_allocations(conn, &self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// At the commit: the last allocations, the replayed clients' old allocations
+    /// out, the moved derived columns in, the indexes back.
+    pub(super) fn flush(&mut self, conn: &Connection) -> Result<()> {
+        if !self.active {
+            return Ok(());
+        }
+        self.active = false;
+        insert_allocations(conn, &self.pending)?;
+        self.pending = Vec::new();
+        if let Some(old) = self.old_allocations.filter(|&old| old > 0 && !self.replayed.is_empty()) {
+            conn.execute_batch("CREATE TEMP TABLE ar_replayed (id INTEGER PRIMARY KEY)")?;
+            {
+                let mut insert = conn.prepare("INSERT OR IGNORE INTO temp.ar_replayed (id) VALUES (?1)")?;
+                for id in &self.replayed {
+                    insert.execute([id])?;
+                }
+            }
+            conn.execute(
+                "DELETE FROM allocations WHERE id <= ?1
+                 AND invoice_id IN (SELECT id FROM invoices WHERE client_id IN (SELECT id FROM temp.ar_replayed))",
+                [old],
+            )?;
+            conn.execute_batch("DROP TABLE temp.ar_replayed")?;
+        }
+        let directory = std::mem::take(&mut self.directory);
+        if let (Some(picture), Some(rows)) = (self.picture.take(), directory.rows) {
+            update_payment_states(
+                conn,
+                picture
+                    .payments
+                    .iter()
+                    .zip(&picture.payment_moved)
+                    .filter(|(_, moved)| **moved)
+                    .map(|(p, _)| PaymentState {
+                        id: p.id,
+                        unapplied: p.unapplied,
+                        applied_on: p.applied_on,
+                    }),
+            )?;
+            let total = rows.len();
+            let moved: Vec<InvoiceState> = rows
+                .iter()
+                .zip(&picture.invoice_moved)
+                .filter(|(_, moved)| **moved)
+                .map(|(inv, _)| InvoiceState {
+                    id: inv.id,
+                    settled: inv.settled,
+                    closed_on: inv.closed_on,
+                })
+                .collect();
+            // (Memory back for the sweep and the sorts.)
+            drop(picture);
+            drop(rows);
+            drop(directory.numbers);
+            if moved.len() >= total / 4 {
+                sweep_invoice_states(conn, moved)?;
+            } else {
+                update_invoice_states(conn, moved)?;
+            }
+        }
+        // Both cores for the sorts that rebuild the indexes.
+        conn.pragma_update(None, "threads", 2)?;
+        for (_, sql) in std::mem::take(&mut self.dropped) {
+            conn.execute_batch(&sql).map_err(|e| match e.sqlite_error_code() {
+                // The unique index on numbers, rebuilt: a repeat the load missed.
+                Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                    anyhow::Error::from(internal!("a repeated invoice number passed the bulk load's check"))
+                }
+                _ => e.into(),
+            })?;
+        }
+        conn.pragma_update(None, "threads", 0)?;
+        Ok(())
+    }
+}
+
+impl Picture {
+    /// Where `client`'s invoices and payments lie in the two orders (both sorted by
+    /// client).
+    fn ranges(&self, client: ClientId, rows: &[StoredInvoice]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        let inv = |c: ClientId| self.invoice_order.partition_point(|&i| rows[i as usize].client_id < c);
+        let pay = |c: ClientId| self.payment_order.partition_point(|&p| self.payments[p as usize].client_id < c);
+        (inv(client)..inv(client + 1), pay(client)..pay(client + 1))
+    }
+}
+
+fn key_of(p: &NewPaymentRow) -> PaymentKey {
+    PaymentKey {
+        client_id: p.client_id,
+        date: p.date,
+        currency: p.currency,
+        amount: p.amount,
+        reference: p.reference.map(str::to_string),
+    }
+}
+
+/// A stable 64-bit hash of a payment key: two payments alike hash alike; two that
+/// differ collide with odds of one in 2^64.
+fn key_hash(key: &PaymentKey) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+fn count(conn: &Connection, table: &str) -> Result<usize> {
+    let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Every invoice in id order, its number handed over separately (borrowed).
+fn scan_invoices(conn: &Connection, mut f: impl FnMut(StoredInvoice, &str)) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT id, client_id, amount, settled, issue_date, due_date, closed_on, discount_bp, discount_days,
+                currency, voided_on IS NOT NULL, number FROM invoices ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        f(
+            StoredInvoice {
+                id: r.get(0)?,
+                client_id: r.get(1)?,
+                amount: r.get(2)?,
+                settled: r.get(3)?,
+                issue_date: date_column(r.get_ref(4)?)?,
+                due_date: date_column(r.get_ref(5)?)?,
+                closed_on: date_or_not_yet(r.get_ref(6)?.as_str()?)?,
+                discount_bp: r.get(7)?,
+                discount_days: r.get(8)?,
+                currency: currency_column(r.get_ref(9)?.as_str()?)?,
+                void: r.get(10)?,
+            },
+            r.get_ref(11)?.as_str()?,
+        );
+    }
+    Ok(())
+}
+
+/// Every payment with an id below `below`, in id order.
+fn scan_payments(conn: &Connection, below: i64, mut f: impl FnMut(StoredPayment)) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT id, client_id, amount, unapplied, invoice_id, date, applied_on, currency FROM payments
+         WHERE id < ?1 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([below])?;
+    while let Some(r) = rows.next()? {
+        f(StoredPayment {
+            id: r.get(0)?,
+            client_id: r.get(1)?,
+            amount: r.get(2)?,
+            unapplied: r.get(3)?,
+            invoice_id: r.get::<_, Option<i64>>(4)?.and_then(std::num::NonZeroI64::new),
+            date: date_column(r.get_ref(5)?)?,
+            applied_on: date_or_not_yet(r.get_ref(6)?.as_str()?)?,
+            currency: currency_column(r.get_ref(7)?.as_str()?)?,
+        });
+    }
+    Ok(())
+}
+
+fn update_invoice_states(conn: &Connection, states: impl IntoIterator<Item = InvoiceState>) -> Result<()> {
+    let mut update = conn.prepare_cached("UPDATE invoices SET settled = ?2, closed_on = ?3 WHERE id = ?1")?;
+    for i in states {
+        update.execute(params![i.id, i.settled, DateText::or_not_yet(i.closed_on)])?;
+    }
+    Ok(())
+}
+
+fn update_payment_states(conn: &Connection, states: impl IntoIterator<Item = PaymentState>) -> Result<()> {
+    let mut update = conn.prepare_cached("UPDATE payments SET unapplied = ?2, applied_on = ?3 WHERE id = ?1")?;
+    for p in states {
+        update.execute(params![p.id, p.unapplied, DateText::or_not_yet(p.applied_on)])?;
+    }
+    Ok(())
+}
+
+/// [`update_invoice_states`] for a good part of the table (a first payments load
+/// moves nearly every invoice): one UPDATE sweeps the table and asks a function of
+/// this call for each row's new values. It runs in about half the time of an UPDATE
+/// per row, which starts a statement and seeks its row a million times. `states`
+/// must be in id order.
+///
+/// `OR FAIL` rather than the default `ABORT`: an aborting statement inside a
+/// transaction first copies every page it changes to a statement journal, to undo
+/// itself alone; here that was a second write of the whole table. A failure fails
+/// the whole transaction anyway, which rolls everything back.
+fn sweep_invoice_states(conn: &Connection, states: Vec<InvoiceState>) -> Result<()> {
+    if !states.is_sorted_by_key(|s| s.id) {
+        bail!(internal!("invoice states out of id order"));
+    }
+    // ar_invoice_state(id, 0): whether the row moved; (id, 1): its `settled`;
+    // (id, 2): its `closed_on`. The three calls for a row come one after the other,
+    // so the position found by the first serves the others.
+    let at = std::cell::Cell::new(0usize);
+    conn.create_scalar_function(
+        STATE_FUNCTION,
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DIRECTONLY,
+        move |ctx| -> rusqlite::Result<Value> {
+            let (id, what): (i64, i64) = (ctx.get(0)?, ctx.get(1)?);
+            let state = match states.get(at.get()) {
+                Some(s) if s.id == id => s,
+                _ => match states.binary_search_by_key(&id, |s| s.id) {
+                    Ok(k) => {
+                        at.set(k);
+                        &states[k]
+                    }
+                    Err(_) => return Ok(Value::Integer(0)),
+                },
+            };
+            Ok(match what {
+                0 => Value::Integer(1),
+                1 => Value::Integer(state.settled),
+                _ => Value::Text(DateText::or_not_yet(state.closed_on).as_str().to_string()),
+            })
+        },
+    )?;
+    let updated = conn.execute(
+        &format!(
+            "UPDATE OR FAIL invoices SET settled = {STATE_FUNCTION}(id, 1), closed_on = {STATE_FUNCTION}(id, 2)
+             WHERE {STATE_FUNCTION}(id, 0)"
+        ),
+        [],
+    );
+    let removed = conn.remove_function(STATE_FUNCTION, 2);
+    updated?;
+    removed?;
+    Ok(())
+}

@@ -1,0 +1,593 @@
+//! The conformance suite of the storage seam: the contracts of `store/mod.rs` as
+//! tests, written once and run against every backend (`storage_tests!`), in the
+//! manner of taskchampion's `storage/test.rs`. A new backend passes it before the
+//! ledger may use it.
+//!
+//! Each backend is run twice: with single-entry writes, and with writes hinted to be
+//! large (a backend's bulk mode must keep every contract too).
+
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::*;
+use crate::domain::error::Busy;
+use crate::domain::{LedgerError, Money, parse_date};
+use crate::engine::replay::replay;
+
+/// How a test gets stores: a fresh, empty ledger, and (for backends where several
+/// handles can share one ledger) another handle on the same ledger.
+pub(super) trait Backend: Send + Sync {
+    fn fresh(&self) -> Box<dyn Store>;
+    /// Another handle on the ledger of the last `fresh`, if the backend has them.
+    fn another(&self) -> Option<Box<dyn Store>>;
+    fn hint(&self) -> WriteHint;
+}
+
+fn d(s: &str) -> Date {
+    parse_date(s).unwrap()
+}
+
+fn usd() -> Currency {
+    Currency::parse("USD").unwrap()
+}
+
+fn client(code: &str) -> Client {
+    Client {
+        id: 0,
+        code: code.into(),
+        name: format!("{code} Ltd"),
+        email: None,
+        credit_limit: None,
+        terms: Terms::net(30),
+    }
+}
+
+fn invoice<'a>(number: &'a str, client_id: ClientId, issue: &str, amount: i64) -> NewInvoiceRow<'a> {
+    let issue = d(issue);
+    NewInvoiceRow {
+        number,
+        client_id,
+        currency: usd(),
+        issue_date: issue,
+        due_date: issue + chrono::Duration::days(30),
+        amount,
+        terms: Terms::net(30),
+        description: None,
+    }
+}
+
+fn payment(client_id: ClientId, date: &str, amount: i64, invoice_id: Option<InvoiceId>) -> NewPaymentRow<'static> {
+    NewPaymentRow {
+        client_id,
+        currency: usd(),
+        date: d(date),
+        amount,
+        invoice_id,
+        reference: None,
+    }
+}
+
+/// Replay `client` from `from` in `txn`, as the ledger's driver does.
+fn replay_client(txn: &mut dyn WriteTxn, client: ClientId, from: Date) -> Result<()> {
+    let scope = txn.replay_scope(client, from)?;
+    if scope.payments.is_empty() {
+        return Ok(());
+    }
+    let from = scope.from;
+    txn.save_replay(client, from, replay(scope.invoices, scope.payments))
+}
+
+/// A ledger with one client, two invoices and a payment that pays the first and
+/// part of the second, replayed. Returns (client, invoice ids, payment id).
+fn small_ledger(store: &mut dyn Store, hint: WriteHint) -> Result<(ClientId, [InvoiceId; 2], PaymentId)> {
+    let mut txn = store.write(hint)?;
+    let c = txn.insert_client(&client("ACME"))?;
+    let i1 = txn.insert_invoice(&invoice("INV-1", c, "2026-01-01", 10_000))?;
+    let i2 = txn.insert_invoice(&invoice("INV-2", c, "2026-01-15", 5_000))?;
+    let p = txn.insert_payment(&payment(c, "2026-02-01", 12_000, None))?;
+    replay_client(&mut *txn, c, d("2026-01-01"))?;
+    txn.commit()?;
+    Ok((c, [i1, i2], p))
+}
+
+pub(super) fn settings_round_trip(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let mut txn = store.write(b.hint())?;
+    assert!(txn.schema_version()? >= 1, "the schema comes with the first write");
+    txn.set_setting("b", "2")?;
+    txn.set_setting("a", "1")?;
+    txn.set_setting("a", "one")?;
+    assert_eq!(txn.setting("a")?.as_deref(), Some("one"));
+    txn.commit()?;
+    let mut read = store.read()?;
+    assert_eq!(read.setting("missing")?, None);
+    let all = read.settings()?;
+    assert_eq!(all, vec![("a".into(), "one".into()), ("b".into(), "2".into())]);
+    Ok(())
+}
+
+pub(super) fn numbering_advances_and_a_rollback_gives_values_back(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    {
+        let mut txn = store.write(b.hint())?;
+        assert_eq!(txn.take_invoice_seq()?, 1);
+        assert_eq!(txn.take_invoice_seq()?, 2);
+        txn.commit()?;
+    }
+    {
+        let mut txn = store.write(b.hint())?;
+        assert_eq!(txn.take_invoice_seq()?, 3);
+        // dropped: rolled back
+    }
+    let mut txn = store.write(b.hint())?;
+    assert_eq!(txn.take_invoice_seq()?, 3);
+    Ok(())
+}
+
+pub(super) fn clients_are_unique_in_any_ascii_case(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let mut txn = store.write(b.hint())?;
+    let acme = txn.insert_client(&client("Acme"))?;
+    let ae = txn.insert_client(&client("ä-1"))?;
+    assert!(acme > 0 && ae > acme, "ids increase in entry order");
+    let err = txn.insert_client(&client("ACME")).unwrap_err();
+    assert!(matches!(err.downcast_ref(), Some(LedgerError::DuplicateClient { .. })), "{err}");
+    // NOCASE-style folding: ASCII letters only.
+    txn.insert_client(&client("Ä-1"))?;
+    assert_eq!(txn.client_by_code(" acme ", usd())?.map(|c| c.id), Some(acme));
+    assert_eq!(txn.lock_client("ACME", usd())?.map(|c| c.id), Some(acme));
+    assert_eq!(txn.client_by_id(ae, usd())?.map(|c| c.code), Some("ä-1".into()));
+    assert!(txn.client_by_code("nobody", usd())?.is_none());
+    let mut edited = txn.client_by_id(acme, usd())?.unwrap();
+    edited.name = "Acme Limited".into();
+    edited.credit_limit = Some(Money::new(100, usd()));
+    edited.terms = Terms::parse("2/10 net 30")?;
+    txn.update_client(&edited)?;
+    txn.commit()?;
+    let mut read = store.read()?;
+    let codes: Vec<String> = read.clients(usd())?.into_iter().map(|c| c.code).collect();
+    assert_eq!(codes, ["Acme", "Ä-1", "ä-1"], "folded, then byte order");
+    let stored = read.client_by_id(acme, usd())?.unwrap();
+    assert_eq!(
+        (stored.name.as_str(), stored.credit_limit, stored.terms),
+        ("Acme Limited", Some(Money::new(100, usd())), Terms::parse("2/10 net 30")?)
+    );
+    assert_eq!(read.client_refs()?.iter().map(|c| c.id).collect::<Vec<_>>(), [acme, ae, ae + 1]);
+    Ok(())
+}
+
+pub(super) fn invoice_numbers_are_unique_in_any_ascii_case(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let mut txn = store.write(b.hint())?;
+    let c = txn.insert_client(&client("ACME"))?;
+    let i = txn.insert_invoice(&invoice("inv-1a", c, "2026-01-01", 100))?;
+    let err = txn.insert_invoice(&invoice("INV-1A", c, "2026-01-02", 100)).unwrap_err();
+    assert!(matches!(err.downcast_ref(), Some(LedgerError::DuplicateInvoice { .. })), "{err}");
+    assert!(txn.invoice_number_taken("Inv-1A")?);
+    assert!(!txn.invoice_number_taken("INV-2")?);
+    let found = txn.invoice_ref(" INV-1A ")?.unwrap();
+    assert_eq!((found.id, found.number.as_str(), found.client_id, found.void), (i, "inv-1a", c, false));
+    txn.void_invoice(i, d("2026-01-05"), Some("twice"))?;
+    assert!(txn.invoice_ref("inv-1a")?.unwrap().void);
+    txn.commit()?;
+    // Committed numbers are taken for later transactions too.
+    let mut txn = store.write(b.hint())?;
+    let err = txn.insert_invoice(&invoice("INV-1a", c, "2026-01-02", 100)).unwrap_err();
+    assert!(matches!(err.downcast_ref(), Some(LedgerError::DuplicateInvoice { .. })), "{err}");
+    Ok(())
+}
+
+pub(super) fn a_dropped_write_leaves_nothing(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    small_ledger(&mut *store, b.hint())?;
+    {
+        let mut txn = store.write(b.hint())?;
+        let c = txn.insert_client(&client("GLOBEX"))?;
+        txn.insert_invoice(&invoice("G-1", c, "2026-03-01", 100))?;
+        txn.set_setting("x", "y")?;
+    }
+    let mut read = store.read()?;
+    assert!(read.client_by_code("GLOBEX", usd())?.is_none());
+    assert!(!read.invoice_number_taken("G-1")?);
+    assert_eq!(read.setting("x")?, None);
+    Ok(())
+}
+
+pub(super) fn replay_scopes_hold_what_a_replay_from_a_date_needs(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, [i1, i2], p) = small_ledger(&mut *store, b.hint())?;
+    let mut txn = store.write(b.hint())?;
+    let late = txn.insert_payment(&payment(c, "2026-03-01", 1_000, Some(i2)))?;
+    // A scope from a date: the payments from then on, in (date, id) order.
+    let scope = txn.replay_scope(c, d("2026-02-15"))?;
+    assert!(scope.from <= d("2026-02-15"));
+    let ids: Vec<i64> = scope.payments.iter().map(|p| p.id).collect();
+    if scope.from == Date::MIN {
+        assert_eq!(ids, [p, late], "a whole-client scope");
+    } else {
+        assert_eq!(ids, [late]);
+        // INV-1 closed before the scope: not in it. INV-2 is, with what it had.
+        let invs: Vec<(i64, i64)> = scope.invoices.iter().map(|i| (i.id, i.paid_before)).collect();
+        assert_eq!(invs, [(i2, 2_000)]);
+    }
+    // From the beginning: facts alone.
+    let whole = txn.replay_scope(c, Date::MIN)?;
+    assert_eq!(whole.from, Date::MIN);
+    assert_eq!(whole.payments.iter().map(|p| p.id).collect::<Vec<_>>(), [p, late]);
+    let mut invs: Vec<(i64, i64, i64)> = whole
+        .invoices
+        .iter()
+        .map(|i| (i.id, i.paid_before, i.adjusted_before))
+        .collect();
+    invs.sort();
+    assert_eq!(invs, [(i1, 0, 0), (i2, 0, 0)]);
+    // A client without payments from a date needs no invoices.
+    let other = txn.insert_client(&client("NOPAY"))?;
+    txn.insert_invoice(&invoice("N-1", other, "2026-01-01", 100))?;
+    let empty = txn.replay_scope(other, d("2026-01-01"))?;
+    assert!(empty.payments.is_empty());
+    Ok(())
+}
+
+pub(super) fn a_saved_replay_is_what_the_store_derives(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, [i1, i2], p) = small_ledger(&mut *store, b.hint())?;
+    let mut read = store.read()?;
+    let derived = read.derived_state(c)?;
+    let allocations: Vec<(i64, i64, i64)> = derived
+        .allocations
+        .iter()
+        .map(|a| (a.invoice_id, a.payment_id, a.amount))
+        .collect();
+    assert_eq!(allocations, [(i1, p, 10_000), (i2, p, 2_000)]);
+    let states: Vec<(i64, i64, Option<Date>)> = derived
+        .invoices
+        .iter()
+        .map(|i| (i.state.id, i.state.settled, i.state.closed_on))
+        .collect();
+    assert_eq!(states, [(i1, 10_000, Some(d("2026-02-01"))), (i2, 2_000, None)]);
+    assert_eq!(derived.payments[0].state.unapplied, 0);
+    assert_eq!(derived.payments[0].state.applied_on, Some(d("2026-02-01")));
+    // What a fresh replay gives is what is stored.
+    let fresh = {
+        let scope = read.replay_scope(c, Date::MIN)?;
+        replay(scope.invoices, scope.payments)
+    };
+    assert_eq!(fresh.allocations, derived.allocations);
+    Ok(())
+}
+
+pub(super) fn a_replay_from_a_date_keeps_what_came_before(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, [i1, i2], p) = small_ledger(&mut *store, b.hint())?;
+    let mut txn = store.write(b.hint())?;
+    // A payment dated before the first: in (date, entry) order it goes first.
+    let early = txn.insert_payment(&payment(c, "2026-01-20", 4_000, None))?;
+    replay_client(&mut *txn, c, d("2026-01-20"))?;
+    txn.commit()?;
+    let mut read = store.read()?;
+    let mut allocations: Vec<(i64, i64, i64)> = read
+        .derived_state(c)?
+        .allocations
+        .iter()
+        .map(|a| (a.payment_id, a.invoice_id, a.amount))
+        .collect();
+    allocations.sort();
+    assert_eq!(allocations, [(p, i1, 6_000), (p, i2, 5_000), (early, i1, 4_000)]);
+    let credit: Vec<(i64, i64)> = {
+        let mut v = Vec::new();
+        read.credit_items(d("2026-12-31"), Some(c), &mut |item| {
+            v.push((item.client_id, item.unapplied));
+            Ok(())
+        })?;
+        v
+    };
+    assert_eq!(credit, [(c, 1_000)]);
+    Ok(())
+}
+
+pub(super) fn report_rows_are_as_of_their_date(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, [i1, i2], _) = small_ledger(&mut *store, b.hint())?;
+    let mut read = store.read()?;
+    let open = |read: &mut dyn ReadTxn, as_of: &str| -> Result<Vec<(i64, i64)>> {
+        let mut v = Vec::new();
+        read.open_items(d(as_of), None, true, &mut |item| {
+            v.push((item.client_id, item.open));
+            Ok(())
+        })?;
+        v.sort();
+        Ok(v)
+    };
+    assert_eq!(open(&mut *read, "2025-12-31")?, []);
+    assert_eq!(open(&mut *read, "2026-01-20")?, [(c, 5_000), (c, 10_000)]);
+    assert_eq!(open(&mut *read, "2026-02-01")?, [(c, 3_000)]);
+    let mut closed = Vec::new();
+    read.closed_items(d("2026-01-01"), d("2026-12-31"), &mut |item| {
+        closed.push((item.closed_on, item.amount));
+        Ok(())
+    })?;
+    assert_eq!(closed, [(d("2026-02-01"), 10_000)]);
+    let mut issued = Vec::new();
+    read.issued_amounts(d("2026-01-10"), d("2026-01-31"), &mut |c, amount| {
+        issued.push((c, amount));
+        Ok(())
+    })?;
+    assert_eq!(issued, [(usd(), 5_000)]);
+    let at = |read: &mut dyn ReadTxn, id, as_of| -> Result<(i64, crate::domain::entities::InvoiceStatus)> {
+        let inv = read.invoice(id, d(as_of))?.unwrap();
+        Ok((inv.open.minor, inv.status))
+    };
+    use crate::domain::entities::InvoiceStatus::*;
+    assert_eq!(at(&mut *read, i1, "2026-01-31")?, (10_000, Open));
+    assert_eq!(at(&mut *read, i1, "2026-02-01")?, (0, Paid));
+    assert_eq!(at(&mut *read, i2, "2026-02-01")?, (3_000, Open));
+    let mut listed = Vec::new();
+    read.invoices(
+        &InvoiceFilter {
+            client_id: Some(c),
+            open_only: true,
+            as_of: d("2026-01-10"),
+        },
+        &mut |i| {
+            listed.push(i.number);
+            Ok(())
+        },
+    )?;
+    assert_eq!(listed, ["INV-1"], "only what was issued and open by then");
+    Ok(())
+}
+
+pub(super) fn similar_payments_count_the_transactions_own(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let mut txn = store.write(b.hint())?;
+    let c = txn.insert_client(&client("ACME"))?;
+    let key = |reference: Option<&str>| PaymentKey {
+        client_id: c,
+        date: d("2026-02-01"),
+        currency: usd(),
+        amount: 500,
+        reference: reference.map(str::to_string),
+    };
+    assert_eq!(txn.similar_payments(&key(Some("bank 1")))?, 0);
+    let mut p = payment(c, "2026-02-01", 500, None);
+    p.reference = Some("bank 1");
+    txn.insert_payment(&p)?;
+    assert_eq!(txn.similar_payments(&key(Some("bank 1")))?, 1);
+    assert_eq!(txn.similar_payments(&key(Some("bank 2")))?, 0);
+    assert_eq!(txn.similar_payments(&key(None))?, 0);
+    txn.insert_payment(&payment(c, "2026-02-01", 500, None))?;
+    assert_eq!(txn.similar_payments(&key(None))?, 1);
+    txn.commit()?;
+    let mut txn = store.write(b.hint())?;
+    assert_eq!(txn.similar_payments(&key(Some("bank 1")))?, 1);
+    Ok(())
+}
+
+pub(super) fn imports_are_found_by_digest(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let record = ImportRecord {
+        digest: "sha256:ab".into(),
+        kind: "payments".into(),
+        file: "p.csv".into(),
+        rows: 3,
+        imported_at: "2026-11-23T09:15:02Z".into(),
+    };
+    let mut txn = store.write(b.hint())?;
+    assert_eq!(txn.find_import("sha256:ab")?, None);
+    txn.record_import(&record)?;
+    txn.commit()?;
+    let mut txn = store.write(b.hint())?;
+    assert_eq!(txn.find_import("sha256:ab")?, Some(record));
+    Ok(())
+}
+
+pub(super) fn exports_stream_every_fact_in_entry_order(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (_, [i1, i2], p) = small_ledger(&mut *store, b.hint())?;
+    let mut read = store.read()?;
+    let mut clients = Vec::new();
+    read.each_client(usd(), &mut |c| {
+        clients.push(c.code);
+        Ok(())
+    })?;
+    assert_eq!(clients, ["ACME"]);
+    let (mut invoices, mut payments) = (Vec::new(), Vec::new());
+    read.each_invoice_and_payment(
+        &mut |i| {
+            invoices.push((i.id, i.settled.minor));
+            Ok(())
+        },
+        &mut |pay| {
+            payments.push((pay.id, pay.client.clone()));
+            Ok(())
+        },
+    )?;
+    assert_eq!(invoices, [(i1, 10_000), (i2, 2_000)]);
+    assert_eq!(payments, [(p, "ACME".to_string())]);
+    assert!(read.integrity_problems()?.is_empty());
+    Ok(())
+}
+
+pub(super) fn a_read_is_a_snapshot(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    small_ledger(&mut *store, b.hint())?;
+    let Some(mut other) = b.another() else {
+        return Ok(()); // one handle per ledger: nothing can write beside a read
+    };
+    let mut read = store.read()?;
+    assert!(read.client_by_code("ACME", usd())?.is_some());
+    let writer = std::thread::spawn(move || -> Result<()> {
+        let mut txn = other.write(WriteHint::ONE)?;
+        txn.insert_client(&client("LATE"))?;
+        txn.commit()
+    });
+    // The writer may wait for the read to end (a rollback journal) or not (WAL):
+    // either way the read never sees the client.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(read.client_by_code("LATE", usd())?.is_none());
+    drop(read);
+    writer.join().expect("writer thread")?;
+    assert!(store.read()?.client_by_code("LATE", usd())?.is_some());
+    Ok(())
+}
+
+pub(super) fn two_writers_at_once_take_distinct_numbers_and_replay_correctly(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, _, _) = small_ledger(&mut *store, b.hint())?;
+    let (Some(first), Some(second)) = (b.another(), b.another()) else {
+        return Ok(()); // one handle per ledger: writers cannot meet
+    };
+    let taken = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let worker = |mut store: Box<dyn Store>, day: u32| {
+        let taken = Arc::clone(&taken);
+        std::thread::spawn(move || -> Result<()> {
+            for k in 0..20u32 {
+                // Busy is the one failure allowed (a backend that waits less than
+                // the other writer holds): then try again, as a cron wrapper would.
+                loop {
+                    let attempt = (|| -> Result<u64> {
+                        let mut txn = store.write(WriteHint::ONE)?;
+                        let locked = txn.lock_client("ACME", usd())?.expect("client");
+                        let n = txn.take_invoice_seq()?;
+                        let number = format!("W-{n}");
+                        let date = format!("2026-03-{:02}", 1 + (day + k) % 28);
+                        let inv = txn.insert_invoice(&invoice(&number, locked.id, &date, 1_000))?;
+                        txn.insert_payment(&payment(locked.id, &date, 700, Some(inv)))?;
+                        txn.insert_payment(&payment(locked.id, &date, 400, None))?;
+                        replay_client(&mut *txn, locked.id, d(&date))?;
+                        txn.commit()?;
+                        Ok(n)
+                    })();
+                    match attempt {
+                        Ok(n) => {
+                            taken.lock().unwrap().push(n);
+                            break;
+                        }
+                        Err(e) if e.chain().any(|c| c.is::<Busy>()) => continue,
+                        Err(e) => {
+                            let e = store.explain(e);
+                            if e.is::<Busy>() {
+                                continue;
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    };
+    let (a, b2) = (worker(first, 0), worker(second, 7));
+    a.join().expect("first writer")?;
+    b2.join().expect("second writer")?;
+    let mut numbers = taken.lock().unwrap().clone();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 40, "every number taken once: {numbers:?}");
+    // The derived state is what a fresh replay of all those facts gives.
+    let mut read = store.read()?;
+    let stored = read.derived_state(c)?;
+    let scope = read.replay_scope(c, Date::MIN)?;
+    let fresh = replay(scope.invoices, scope.payments);
+    let key = |a: &Allocation| (a.payment_id, a.invoice_id, a.amount, a.date);
+    let mut s: Vec<_> = stored.allocations.iter().map(key).collect();
+    let mut f: Vec<_> = fresh.allocations.iter().map(key).collect();
+    s.sort();
+    f.sort();
+    assert_eq!(s, f);
+    for state in &fresh.invoices {
+        let got = stored.invoices.iter().find(|i| i.state.id == state.id).unwrap();
+        assert_eq!(&got.state, state);
+    }
+    Ok(())
+}
+
+/// The suite, instantiated for one backend: `storage_tests!(module, backend_expr)`.
+macro_rules! storage_tests {
+    ($name:ident, $backend:expr) => {
+        mod $name {
+            use super::*;
+            fn backend() -> Box<dyn Backend> {
+                Box::new($backend)
+            }
+            storage_tests!(@each
+                settings_round_trip,
+                numbering_advances_and_a_rollback_gives_values_back,
+                clients_are_unique_in_any_ascii_case,
+                invoice_numbers_are_unique_in_any_ascii_case,
+                a_dropped_write_leaves_nothing,
+                replay_scopes_hold_what_a_replay_from_a_date_needs,
+                a_saved_replay_is_what_the_store_derives,
+                a_replay_from_a_date_keeps_what_came_before,
+                report_rows_are_as_of_their_date,
+                similar_payments_count_the_transactions_own,
+                imports_are_found_by_digest,
+                exports_stream_every_fact_in_entry_order,
+                a_read_is_a_snapshot,
+                two_writers_at_once_take_distinct_numbers_and_replay_correctly
+            );
+        }
+    };
+    (@each $($test:ident),*) => {
+        $(
+            #[test]
+            fn $test() {
+                super::$test(&*backend()).unwrap();
+            }
+        )*
+    };
+}
+
+/// SQLite: a file in a temporary directory (several handles share it), or memory.
+struct SqliteBackend {
+    dir: tempfile::TempDir,
+    file: bool,
+    bulk: bool,
+    last: std::sync::Mutex<Option<std::path::PathBuf>>,
+}
+
+impl SqliteBackend {
+    fn new(file: bool, bulk: bool) -> SqliteBackend {
+        SqliteBackend {
+            dir: tempfile::tempdir().expect("temp dir"),
+            file,
+            bulk,
+            last: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn fresh(&self) -> Box<dyn Store> {
+        use super::sqlite::{Access, Location, SqliteStore};
+        if !self.file {
+            return Box::new(SqliteStore::open_in_memory().expect("memory store"));
+        }
+        let mut last = self.last.lock().unwrap();
+        let n = std::fs::read_dir(self.dir.path()).map(|d| d.count()).unwrap_or(0);
+        let path = self.dir.path().join(format!("ledger-{n}.db"));
+        *last = Some(path.clone());
+        Box::new(SqliteStore::open(&path, Access::Write, Location::Given).expect("file store"))
+    }
+
+    fn another(&self) -> Option<Box<dyn Store>> {
+        use super::sqlite::{Access, Location, SqliteStore};
+        let path = self.last.lock().unwrap().clone()?;
+        Some(Box::new(SqliteStore::open(&path, Access::Write, Location::Given).expect("file store")))
+    }
+
+    fn hint(&self) -> WriteHint {
+        if self.bulk {
+            WriteHint { entries: u64::MAX }
+        } else {
+            WriteHint::ONE
+        }
+    }
+}
+
+storage_tests!(sqlite_file, SqliteBackend::new(true, false));
+storage_tests!(sqlite_memory, SqliteBackend::new(false, false));
+storage_tests!(sqlite_file_bulk, SqliteBackend::new(true, true));
+storage_tests!(sqlite_memory_bulk, SqliteBackend::new(false, true));
