@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, presets};
 
 use unicode_width::UnicodeWidthStr;
 
@@ -18,6 +18,20 @@ fn cell_text(cell: &Cell) -> String {
         Cell::Ratio(Some(r)) => r.fixed2(),
         Cell::Ratio(None) | Cell::Empty => String::new(),
     }
+}
+
+/// Columns whose every cell is a figure (an amount, a count, a date, a bucket):
+/// these never wrap, so a narrow terminal wraps the text columns (names) instead of
+/// cutting `1,234.56` into `1,2` / `34.56`.
+fn figure_columns(sheet: &Sheet) -> Vec<bool> {
+    (0..sheet.columns.len())
+        .map(|i| {
+            sheet.rows.iter().chain(&sheet.totals).all(|r| {
+                r.get(i)
+                    .is_none_or(|c| !matches!(c, Cell::Text(_)) || cell_text(c).chars().count() <= 5)
+            })
+        })
+        .collect()
 }
 
 /// Columns holding a number anywhere are right-aligned, heading included.
@@ -98,9 +112,50 @@ fn write_styled(out: &mut dyn Write, sheet: &Sheet, style: Style) -> Result<()> 
             col.set_cell_alignment(CellAlignment::Right);
         }
     }
+    for (i, &figures) in figure_columns(sheet).iter().enumerate() {
+        if figures && let Some(col) = table.column_mut(i) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
     let text = table.to_string();
     for line in text.lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, Money};
+    use crate::render::Column;
+
+    #[test]
+    fn amounts_never_wrap_on_a_narrow_terminal() {
+        let usd = Currency::parse("USD").unwrap();
+        let titles = ["client", "name", "currency", "current", "1-30", "31-60", "61-90", "90+", "total"];
+        let mut sheet = Sheet::new(titles.map(Column::new).to_vec());
+        let m = |minor| Cell::Money(Money::new(minor, usd));
+        sheet.rows.push(vec![
+            Cell::text("ACME"),
+            Cell::text("Acme Limited"),
+            Cell::text("USD"),
+            m(123_456_789),
+            m(0),
+            m(98_765_432_10),
+            m(5),
+            m(1_000_000),
+            m(99_999_999_999),
+        ]);
+        let mut out = Vec::new();
+        let style = Style {
+            styled: true,
+            width: Some(60),
+        };
+        write(&mut out, &sheet, style).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for figure in ["1,234,567.89", "98,765,432.10", "10,000.00", "999,999,999.99"] {
+            assert!(text.contains(figure), "{figure} cut:\n{text}");
+        }
+    }
 }
