@@ -1,11 +1,13 @@
-//! Property tests of the aging report on generated ledgers, through the library API.
+//! Property tests of the ledger on generated sequences of entries, through the
+//! library API.
 //!
 //! The expected figures come from a brute-force model of the spec's allocation rules
 //! written here, independently of `engine::replay` and of the store's incremental
 //! replay: every as-of date replays all payments dated on or before it from scratch,
 //! in (date, entry order), over invoices in (due date, issue date, number) order.
 //! The ledger under test is built one entry at a time, as the CLI does, so back-dated
-//! payments and invoices exercise the partial replays.
+//! payments and invoices exercise the partial replays; or in runs of single commands
+//! and bulk imports mixed, after which `ar check` must find nothing.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,9 @@ use ar::domain::terms::discount_minor;
 use ar::domain::{Currency, Date, Terms, money::format_minor};
 use ar::engine::aging::{AgingReport, AgingRows};
 use ar::engine::spec::{AgingSpec, Basis, Buckets};
+use ar::ledger::import::{ImportKind, ImportOptions, ImportSource};
 use ar::ledger::{Ledger, NewClient, NewInvoice, NewPayment};
+use ar::store::sqlite::{Access, Location, SqliteStore};
 use chrono::{Duration, NaiveDate};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -266,6 +270,94 @@ fn build_batch_until(entries: &[Entry], until: Date) -> Ledger {
     ledger
 }
 
+/// The entries regrouped as a mixed build enters them: each run's invoices before its
+/// payments (an import reads the invoices file first). Entry order is this order.
+fn regrouped(entries: &[Entry], runs: &[(usize, bool)]) -> Vec<Vec<Entry>> {
+    let mut out = Vec::new();
+    let mut rest = entries;
+    for &(len, _) in runs.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (run, tail) = rest.split_at(len.min(rest.len()));
+        rest = tail;
+        let (invoices, payments): (Vec<Entry>, Vec<Entry>) =
+            run.iter().cloned().partition(|e| matches!(e, Entry::Inv(_)));
+        out.push(invoices.into_iter().chain(payments).collect());
+    }
+    out
+}
+
+/// A ledger on a file built from `runs` of entries: each run as single commands, or
+/// as one import of an invoices and a payments file read as from a pipe (so in bulk
+/// mode, whatever their size).
+fn build_mixed(runs: &[Vec<Entry>], imported: &[bool], all: &[Entry]) -> (Ledger, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("l.db"), Access::Write, Location::Given).unwrap();
+    store.set_bulk_entries(2);
+    let mut ledger = Ledger::from_store(Box::new(store));
+    for i in 0..CLIENTS.len() {
+        ledger.add_client(new_client(i)).unwrap();
+    }
+    let invoices: Vec<&Inv> = invoices_of(all);
+    for (run, &import) in runs.iter().zip(imported.iter().cycle()) {
+        if !import {
+            for e in run {
+                match e {
+                    Entry::Inv(inv) => drop(ledger.add_invoice(new_invoice(inv)).unwrap()),
+                    Entry::Pay(p) => drop(ledger.record_payment(new_payment(p, &invoices)).unwrap()),
+                }
+            }
+            continue;
+        }
+        let mut inv_csv = String::from("number,client,issue_date,due_date,amount,currency\n");
+        let mut pay_csv = String::from("client,date,amount,invoice,currency\n");
+        for e in run {
+            match e {
+                Entry::Inv(i) => inv_csv.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    i.number,
+                    CLIENTS[i.client].0,
+                    i.issue,
+                    i.due,
+                    amount_text(i.amount, i.currency),
+                    CURRENCIES[i.currency]
+                )),
+                Entry::Pay(p) => pay_csv.push_str(&format!(
+                    "{},{},{},{},{}\n",
+                    CLIENTS[p.client].0,
+                    p.date,
+                    amount_text(p.amount, p.currency),
+                    p.invoice.map(|i| invoices[i].number.as_str()).unwrap_or(""),
+                    CURRENCIES[p.currency]
+                )),
+            }
+        }
+        let source = |kind, name: &str, text: String| ImportSource {
+            kind,
+            name: name.into(),
+            reader: Box::new(std::io::Cursor::new(text.into_bytes())),
+            size: None,
+        };
+        let options = ImportOptions {
+            dry_run: false,
+            again: true,
+            now: "2026-11-23T12:00:00Z".into(),
+        };
+        ledger
+            .import(
+                vec![
+                    source(ImportKind::Invoices, "invoices.csv", inv_csv),
+                    source(ImportKind::Payments, "payments.csv", pay_csv),
+                ],
+                &options,
+                &mut |_, _| {},
+            )
+            .unwrap();
+    }
+    (ledger, dir)
+}
+
 fn invoices_of(entries: &[Entry]) -> Vec<&Inv> {
     entries
         .iter()
@@ -386,6 +478,10 @@ fn client_rows(report: &AgingReport) -> &[ar::engine::aging::AgingClientRow] {
     }
 }
 
+fn runs_strategy() -> impl Strategy<Value = Vec<(usize, bool)>> {
+    proptest::collection::vec((1..8usize, any::<bool>()), 1..6)
+}
+
 fn entries_strategy() -> impl Strategy<Value = (Vec<Entry>, i64)> {
     (proptest::collection::vec(op(), 1..24), 0..160i64).prop_map(|(ops, as_of)| (resolve(&ops), as_of))
 }
@@ -489,5 +585,29 @@ proptest! {
         let a = serde_json::to_string(&full.aging(&spec(end, true), None).unwrap()).unwrap();
         let b = serde_json::to_string(&batch.aging(&spec(end, true), None).unwrap()).unwrap();
         prop_assert_eq!(a, b);
+    }
+
+    /// After any mix of single commands and bulk imports, in any date order, the
+    /// stored derived state is exactly a fresh replay (`ar check` finds nothing), and
+    /// every aging figure is the model's.
+    #[test]
+    fn check_finds_nothing_after_commands_and_bulk_imports_mixed(
+        (entries, as_of) in entries_strategy(),
+        runs in runs_strategy(),
+    ) {
+        let regrouped = regrouped(&entries, &runs);
+        let flat: Vec<Entry> = regrouped.iter().flatten().cloned().collect();
+        let imported: Vec<bool> = runs.iter().map(|r| r.1).collect();
+        let (mut ledger, _dir) = build_mixed(&regrouped, &imported, &flat);
+        let report = ledger.check().unwrap();
+        prop_assert!(report.is_sound(), "{:#?}\n{:#?}", report, flat);
+        let as_of = base() + Duration::days(as_of);
+        let mut one_by_one = build_one_by_one(&flat);
+        for by_invoice in [false, true] {
+            let a = serde_json::to_string(&ledger.aging(&spec(as_of, by_invoice), None).unwrap()).unwrap();
+            let b = serde_json::to_string(&one_by_one.aging(&spec(as_of, by_invoice), None).unwrap()).unwrap();
+            prop_assert_eq!(a, b, "as of {}: {:#?}", as_of, flat);
+        }
+        prop_assert!(one_by_one.check().unwrap().is_sound());
     }
 }
