@@ -5,8 +5,9 @@
 #   scripts/bench.sh              # 1,000,000 invoices (the issues' targets)
 #   scripts/bench.sh 100000       # a quicker look
 #
-# Needs python3, GNU time (/usr/bin/time; Debian package `time`) and, for the
-# baseline row, sqlite3. Data and ledgers go to bench-data/ (git-ignored).
+# The ledger comes from ar's own generator (`ar demo --csv`, deterministic per seed).
+# Needs GNU time (/usr/bin/time; Debian package `time`) and, for the baseline row,
+# sqlite3. Data and ledgers go to bench-data/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -18,8 +19,9 @@ export AR_DB=$db
 cargo build --release --quiet
 if [ ! -f "$data/payments.csv" ]; then
     echo "generating $n invoices into $data ..."
-    python3 ../shared/tools/gen_ledger.py "$data" --invoices "$n" --seed 1 >/dev/null
+    $ar demo --csv "$data" --invoices "$n" --seed 1 --end 2026-06-30 >/dev/null
 fi
+client=$(sed -n 2p "$data/clients.csv" | cut -d, -f1)
 rm -f "$db" "$db-wal" "$db-shm"
 stats=$(mktemp)
 trap 'rm -f "$stats"' EXIT
@@ -52,5 +54,18 @@ out=$(mktemp -d)
 run "export --dir" "< 5 s" $ar export --dir "$out"
 run "export --format json" "" $ar export --format json
 rm -rf "$out"
-run "add-invoice on the full ledger" "a few ms" env AR_TODAY=2026-07-01 $ar add-invoice --client C000001 --amount 10
-run "pay on the full ledger" "a few ms" env AR_TODAY=2026-07-01 $ar pay --client C000001 --amount 10
+run "check (every client replayed afresh)" "" $ar check
+run "add-invoice on the full ledger" "< 10 ms" env AR_TODAY=2026-07-01 $ar add-invoice --client "$client" --amount 10
+run "pay on the full ledger" "< 10 ms" env AR_TODAY=2026-07-01 $ar pay --client "$client" --amount 10
+# Single entries are durable (synchronous=FULL): the median of 20 of each.
+single() { # LABEL COMMAND...
+    local label=$1 times=()
+    shift
+    for _ in $(seq 20); do
+        /usr/bin/time -f "%e" -o "$stats" "$@" >/dev/null 2>&1
+        times+=("$(cat "$stats")")
+    done
+    printf "%-44s %8.3f s (median of 20)\n" "$label" "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 10p)"
+}
+single "add-invoice, median" env AR_TODAY=2026-07-01 $ar add-invoice --client "$client" --amount 10
+single "pay, median" env AR_TODAY=2026-07-01 $ar pay --client "$client" --amount 10

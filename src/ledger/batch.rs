@@ -7,7 +7,6 @@
 //! How a large batch is made fast is the store's business: the batch only tells it,
 //! up front, about how many entries to expect ([`crate::store::WriteHint`]).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -43,7 +42,7 @@ pub struct Batch<'t> {
     /// The replay plan: each client with entries that can move its allocations, and
     /// the earliest date they can move from (spec: a payment entered with an earlier
     /// date is placed in order).
-    plan: BTreeMap<ClientId, Date>,
+    plan: hashbrown::HashMap<ClientId, Date>,
     pub(super) entered: Entered,
     /// Clients the invoices and payments of this batch were entered for.
     pub(super) entered_for: hashbrown::HashSet<ClientId>,
@@ -59,7 +58,7 @@ impl<'t> Batch<'t> {
             txn,
             settings,
             clients: ClientBook::default(),
-            plan: BTreeMap::new(),
+            plan: hashbrown::HashMap::new(),
             entered: Entered::default(),
             entered_for: hashbrown::HashSet::new(),
             first_client_id: None,
@@ -122,14 +121,15 @@ impl<'t> Batch<'t> {
     /// Replay what the batch has entered so far, so the transaction reads the
     /// allocations as they will be committed.
     pub fn replay(&mut self) -> Result<()> {
-        let plan = std::mem::take(&mut self.plan);
+        let mut plan: Vec<(ClientId, Date)> = std::mem::take(&mut self.plan).into_iter().collect();
+        plan.sort_unstable();
         super::replay::replay_plan(&mut *self.txn, plan)
     }
 
     /// Replay only `client`, if the batch marked it.
     pub(super) fn replay_client(&mut self, client: ClientId) -> Result<()> {
         if let Some(from) = self.plan.remove(&client) {
-            super::replay::replay_plan(&mut *self.txn, BTreeMap::from([(client, from)]))?;
+            super::replay::replay_plan(&mut *self.txn, vec![(client, from)])?;
         }
         Ok(())
     }

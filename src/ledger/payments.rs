@@ -8,7 +8,7 @@ use super::{Batch, Ledger, Recorded};
 use crate::domain::entities::{AllocationLine, Payment};
 use crate::domain::text::clean_text;
 use crate::domain::{Currency, Date, Field, LedgerError, Money};
-use crate::store::{NewPaymentRow, PaymentFilter, PaymentKey, WriteHint};
+use crate::store::{InvoiceLookup, InvoiceRef, NewPaymentRow, PaymentFilter, PaymentKey, WriteHint};
 
 pub struct NewPayment {
     pub client: String,
@@ -33,6 +33,18 @@ pub struct PaymentReceipt {
     pub repeats: u64,
 }
 
+/// The invoice a payment names.
+enum NamedInvoice {
+    None,
+    /// Its number (trimmed, not empty), to look up.
+    Number(String),
+    /// Looked up already (in a view the store offered: see `WriteTxn::invoice_lookup`).
+    Found(InvoiceRef),
+    /// Looked up already, and not there: refused once the client is known to exist
+    /// (an unknown client is said first).
+    Unknown(String),
+}
+
 /// A [`NewPayment`] whose own fields are parsed and checked: what is left to check
 /// needs the ledger (its client, the invoice it names). Checking needs no ledger, so
 /// an import checks rows on a thread of their own.
@@ -41,8 +53,7 @@ pub struct CheckedPayment {
     /// As given; else the named invoice's, else the ledger's.
     currency: Option<Currency>,
     date: Date,
-    /// The number of the invoice it names (trimmed, not empty).
-    invoice: Option<String>,
+    invoice: NamedInvoice,
     /// The amount as typed, kept while the currency may still change (a named
     /// invoice in another currency than the ledger's).
     amount_text: String,
@@ -54,7 +65,13 @@ pub struct CheckedPayment {
 }
 
 impl NewPayment {
-    pub fn check(self, default_currency: Currency) -> Result<CheckedPayment, LedgerError> {
+    /// Check the payment's own fields; with `invoices` (a view of the ledger's
+    /// invoices), also find the invoice it names.
+    pub fn check(
+        self,
+        default_currency: Currency,
+        invoices: Option<&dyn InvoiceLookup>,
+    ) -> Result<CheckedPayment, LedgerError> {
         let currency = match self.currency.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             Some(code) => Some(Currency::parse(code)?),
             None => None,
@@ -63,17 +80,28 @@ impl NewPayment {
             .reference
             .map(|r| clean_text(Field::Reference, &r, 200))
             .transpose();
-        let invoice = self
-            .invoice
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_string);
-        let amount = Money::parse_positive(&self.amount, currency.unwrap_or(default_currency));
-        let amount_text = if currency.is_none() && invoice.is_some() {
-            self.amount
-        } else {
-            String::new()
+        let number = self.invoice.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let invoice = match (number, invoices) {
+            (None, _) => NamedInvoice::None,
+            (Some(n), None) => NamedInvoice::Number(n.to_string()),
+            (Some(n), Some(view)) => match view.find(n) {
+                Some(found) => NamedInvoice::Found(found),
+                None => NamedInvoice::Unknown(n.to_string()),
+            },
+        };
+        // A payment naming an invoice is in the invoice's currency unless told otherwise.
+        let known_currency = match &invoice {
+            NamedInvoice::Found(found) => Some(found.currency),
+            _ => None,
+        };
+        let amount = Money::parse_positive(
+            &self.amount,
+            currency.or(known_currency).unwrap_or(default_currency),
+        );
+        // Kept only while the currency may still change.
+        let amount_text = match invoice {
+            NamedInvoice::Number(_) if currency.is_none() => self.amount,
+            _ => String::new(),
         };
         Ok(CheckedPayment {
             client: self.client,
@@ -91,20 +119,28 @@ impl Batch<'_> {
     pub fn record_payment(&mut self, new: NewPayment) -> Result<Recorded> {
         // The client first, as an unknown one is what `ar pay` says first.
         self.find_client(&new.client)?;
-        let checked = new.check(self.settings.currency)?;
+        let checked = new.check(self.settings.currency, None)?;
         self.record_checked_payment(checked)
     }
 
     /// [`Batch::record_payment`] of a row already checked (by [`NewPayment::check`]).
     pub fn record_checked_payment(&mut self, new: CheckedPayment) -> Result<Recorded> {
         let client = self.client(&new.client)?;
-        let invoice = match &new.invoice {
+        let unknown = |number: String| LedgerError::UnknownInvoice {
+            field: Field::Invoice,
+            number,
+        };
+        let found = match new.invoice {
+            NamedInvoice::None => None,
+            NamedInvoice::Found(found) => Some(found),
+            NamedInvoice::Unknown(number) => return Err(unknown(number).into()),
+            NamedInvoice::Number(number) => Some(self.txn.invoice_ref(&number)?.ok_or_else(|| unknown(number))?),
+        };
+        let invoice = match found {
             None => None,
-            Some(number) => {
-                let invoice = self.txn.invoice_ref(number)?.ok_or_else(|| LedgerError::UnknownInvoice {
-                    field: Field::Invoice,
-                    number: number.clone(),
-                })?;
+            Some(invoice) => {
+                // (Messages name the invoice as stored: its number is looked up only
+                // for one.)
                 // spec rule 1: the same client, the same currency, issued by the date.
                 if invoice.client_id != client.id {
                     let owner = self
@@ -112,18 +148,21 @@ impl Batch<'_> {
                         .client_by_id(invoice.client_id, self.settings.currency)?
                         .map_or_else(|| format!("#{}", invoice.client_id), |c| c.code);
                     return Err(LedgerError::InvoiceOfOtherClient {
-                        invoice: invoice.number,
+                        invoice: self.txn.invoice_number(invoice.id)?,
                         owner,
                         client: client.code.clone(),
                     }
                     .into());
                 }
                 if invoice.void {
-                    return Err(LedgerError::PaymentToVoid { number: invoice.number }.into());
+                    return Err(LedgerError::PaymentToVoid {
+                        number: self.txn.invoice_number(invoice.id)?,
+                    }
+                    .into());
                 }
                 if let Some(c) = new.currency.filter(|c| *c != invoice.currency) {
                     return Err(LedgerError::CurrencyMismatch {
-                        invoice: invoice.number,
+                        invoice: self.txn.invoice_number(invoice.id)?,
                         invoice_currency: invoice.currency.to_string(),
                         payment_currency: c.to_string(),
                     }
@@ -131,7 +170,7 @@ impl Batch<'_> {
                 }
                 if invoice.issue_date > new.date {
                     return Err(LedgerError::InvoiceIssuedAfterPayment {
-                        invoice: invoice.number,
+                        invoice: self.txn.invoice_number(invoice.id)?,
                         issued: invoice.issue_date.to_string(),
                         paid: new.date.to_string(),
                     }

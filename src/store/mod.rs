@@ -121,6 +121,9 @@ pub trait ReadTxn {
     /// case, trimmed).
     fn invoice_ref(&mut self, number: &str) -> Result<Option<InvoiceRef>>;
 
+    /// The number of invoice `id`, as stored (for messages).
+    fn invoice_number(&mut self, id: InvoiceId) -> Result<String>;
+
     /// Whether an invoice numbered `number` (any letter case) exists.
     fn invoice_number_taken(&mut self, number: &str) -> Result<bool>;
 
@@ -248,6 +251,17 @@ pub trait WriteTxn: ReadTxn {
     /// date" until a replay says otherwise.
     fn insert_payment(&mut self, payment: &NewPaymentRow) -> Result<PaymentId>;
 
+    /// A view of the ledger's invoices by number that another thread can use while
+    /// this one writes (an import's reader thread finds each payment row's invoice),
+    /// or `None` when the store has none to offer (then ask [`ReadTxn::invoice_ref`]).
+    /// It answers as `invoice_ref` would at the time of the call, and must stay
+    /// right for as long as it is held: a backend offers one only while the invoices
+    /// it lists cannot change under it (no other writer can void them), and the
+    /// caller drops it before this transaction enters or voids an invoice.
+    fn invoice_lookup(&mut self) -> Result<Option<std::sync::Arc<dyn InvoiceLookup>>> {
+        Ok(None)
+    }
+
     /// How many payments in the ledger (this transaction's included) have the same
     /// client, date, currency, amount and reference as `key` (references compared
     /// exactly, both absent counting as the same).
@@ -307,12 +321,17 @@ pub struct PaymentKey {
     pub reference: Option<String>,
 }
 
-/// An invoice as a payment naming it sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// See [`WriteTxn::invoice_lookup`].
+pub trait InvoiceLookup: Send + Sync {
+    /// As [`ReadTxn::invoice_ref`].
+    fn find(&self, number: &str) -> Option<InvoiceRef>;
+}
+
+/// An invoice as a payment naming it sees it (its number, for a message, from
+/// [`ReadTxn::invoice_number`]: a million-row import looks one of these up per row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvoiceRef {
     pub id: InvoiceId,
-    /// As stored.
-    pub number: String,
     pub client_id: ClientId,
     pub currency: Currency,
     pub issue_date: Date,

@@ -28,7 +28,7 @@ use super::invoices::CheckedInvoice;
 use super::payments::CheckedPayment;
 use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment, Settings};
 use crate::domain::{Date, Field, LedgerError, Terms, parse_date};
-use crate::store::{ImportRecord, WriteHint};
+use crate::store::{ImportRecord, InvoiceLookup, WriteHint};
 
 /// Errors listed before the rest are only counted (spec: up to the first 20).
 pub const MAX_LISTED: usize = 20;
@@ -301,6 +301,12 @@ fn import_file(
         errors.invoice_lines = Vec::new();
     }
     let settings = batch.settings();
+    // Payment rows find their invoice while being read, when the store offers a view
+    // of the invoices for that (a bulk load): half the writer's work otherwise.
+    let invoices = match kind {
+        ImportKind::Payments => batch.txn().invoice_lookup()?,
+        _ => None,
+    };
     let mut rows = 0u64;
     let mut digest = None;
     let mut apply = |item: Item| -> Result<()> {
@@ -332,7 +338,7 @@ fn import_file(
         let stop = &stop;
         let reader = scope.spawn(move || {
             let mut chunk = Vec::with_capacity(READ_CHUNK);
-            read_file(source, settings, &mut |item| {
+            read_file(source, settings, invoices.as_deref(), &mut |item| {
                 // (The writer failed: stop at once, not a chunk later; from a slow
                 // pipe, that could be a long wait.)
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -697,7 +703,12 @@ impl<R: Read> Read for Hashing<R> {
 
 /// Read `source` row by row, handing each to `emit` checked as far as it can be
 /// without the ledger; stop when `emit` says so (`false`).
-fn read_file(source: ImportSource, settings: Settings, emit: &mut dyn FnMut(Item) -> bool) {
+fn read_file(
+    source: ImportSource,
+    settings: Settings,
+    invoices: Option<&dyn InvoiceLookup>,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
     let file = source.name;
     let refused = |line: u64, column: &str, reason: String| {
         Item::Refused(RowError {
@@ -826,7 +837,7 @@ fn read_file(source: ImportSource, settings: Settings, emit: &mut dyn FnMut(Item
                 ImportKind::Settings => read_setting(&header, &record),
                 ImportKind::Clients => read_client(&header, &record, settings),
                 ImportKind::Invoices => read_invoice(&header, &record, settings),
-                ImportKind::Payments => read_payment(&header, &record, settings),
+                ImportKind::Payments => read_payment(&header, &record, settings, invoices),
             };
             match row {
                 Ok(row) => Item::Row { line, row },
@@ -940,7 +951,12 @@ fn read_invoice(h: &Header, r: &Record, settings: Settings) -> Result<ReadRow, R
     })
 }
 
-fn read_payment(h: &Header, r: &Record, settings: Settings) -> Result<ReadRow, Refusal> {
+fn read_payment(
+    h: &Header,
+    r: &Record,
+    settings: Settings,
+    invoices: Option<&dyn InvoiceLookup>,
+) -> Result<ReadRow, Refusal> {
     let client = required(h, r, "client")?;
     let date = parse_date(required(h, r, "date")?).map_err(|e| refusal(e.in_field(Field::Date)))?;
     let amount = required(h, r, "amount")?;
@@ -952,7 +968,7 @@ fn read_payment(h: &Header, r: &Record, settings: Settings) -> Result<ReadRow, R
         invoice: h.get(r, "invoice").map(str::to_string),
         reference: h.get(r, "reference").map(str::to_string),
     }
-    .check(settings.currency);
+    .check(settings.currency, invoices);
     // The writer looks the client up first, as `ar pay` does.
     Ok(match payment {
         Ok(payment) => ReadRow::Payment(payment),

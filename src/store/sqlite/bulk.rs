@@ -39,7 +39,12 @@ use super::txn::insert_allocations;
 use crate::domain::{Currency, Date, LedgerError};
 use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayInvoice, ReplayPayment};
 use crate::internal;
-use crate::store::{ClientId, InvoiceId, InvoiceRef, NewInvoiceRow, NewPaymentRow, PaymentKey, ReplayOutcome, ReplayScope};
+use std::sync::Arc;
+
+use crate::store::{
+    ClientId, InvoiceId, InvoiceLookup, InvoiceRef, NewInvoiceRow, NewPaymentRow, PaymentKey, ReplayOutcome,
+    ReplayScope,
+};
 
 /// `PRAGMA cache_size` while a bulk load runs and rebuilds its indexes: 8 MB. The
 /// load appends rows and sweeps tables in order, so a small cache does, and the
@@ -59,47 +64,73 @@ const INVOICE_NUMBERS: &str = "invoices_number";
 
 /// Indexes a load of invoices changes.
 const INVOICE_INDEXES: &[&str] = &["invoices_open_at", "invoices_client"];
-/// Indexes a load of payments changes (their credit moves with the replay).
-const PAYMENT_INDEXES: &[&str] = &["payments_client_date", "payments_credit_at"];
-/// Indexes the replay's writes change: every allocation, invoices' closing dates,
-/// payments' credit.
-const REPLAY_INDEXES: &[&str] = &[
-    "allocations_invoice",
-    "allocations_held",
-    "invoices_open_at",
-    "payments_credit_at",
-];
+/// Indexes a load of payments changes.
+const PAYMENT_INDEXES: &[&str] = &["payments_client_date"];
+/// Indexes the replay's writes change: every allocation, invoices' closing dates.
+/// (The partial indexes of credit, `payments_credit_at` and `allocations_held`,
+/// stay: they hold the few payments that keep credit, so keeping them up to date
+/// costs less than the full scan that rebuilding one takes.)
+const REPLAY_INDEXES: &[&str] = &["allocations_invoice", "invoices_open_at"];
 
-/// An invoice as the picture holds it: compact, since a million are held.
+/// An invoice as the picture holds it: compact (48 bytes), since a million are held.
+#[derive(Clone)]
 struct StoredInvoice {
     id: i64,
-    client_id: i64,
     amount: i64,
     settled: i64,
+    client_id: Client,
     issue_date: Date,
     due_date: Date,
-    closed_on: Option<Date>,
-    discount_bp: u32,
-    discount_days: u32,
+    closed_on: Later,
+    discount_bp: u16,
+    discount_days: u16,
     currency: Currency,
     void: bool,
 }
 
-/// A payment as the picture holds it.
+/// A payment as the picture holds it (48 bytes).
 struct StoredPayment {
     id: i64,
-    client_id: i64,
     amount: i64,
     unapplied: i64,
     /// (Row ids start at 1: the niche keeps a million of these 8 bytes smaller.)
     invoice_id: Option<std::num::NonZeroI64>,
+    client_id: Client,
     date: Date,
-    applied_on: Option<Date>,
+    applied_on: Later,
     currency: Currency,
 }
 
+/// A client id in 4 bytes (a ledger with more than 4 billion clients is not bulk
+/// loaded: see [`Client::of`]).
+type Client = u32;
+
+fn client_of(id: ClientId) -> Result<Client> {
+    Client::try_from(id).map_err(|_| internal!("client id {id} is too large for a bulk load").into())
+}
+
+/// A derived date that may be "not yet", in 4 bytes: `Date::MAX` (far beyond any
+/// ledger date) stands for "not yet".
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Later(Date);
+
+impl Later {
+    fn new(date: Option<Date>) -> Later {
+        Later(date.unwrap_or(Date::MAX))
+    }
+
+    fn get(self) -> Option<Date> {
+        (self.0 != Date::MAX).then_some(self.0)
+    }
+}
+
+const _COMPACT: () = assert!(
+    std::mem::size_of::<StoredInvoice>() <= 48 && std::mem::size_of::<StoredPayment>() <= 48
+);
+
 /// Every invoice's number, and (once loaded) its row, by position in id order.
-#[derive(Default)]
+/// Shared (read-only) with an import's reader thread while payments are loaded.
+#[derive(Default, Clone)]
 struct Directory {
     numbers: NumberIndex,
     /// `numbers` holds every invoice of the ledger (else only a look-up in SQL says).
@@ -118,8 +149,6 @@ struct Picture {
     payment_order: Vec<u32>,
     invoice_moved: Vec<bool>,
     payment_moved: Vec<bool>,
-    /// Where the last scope handed out lies in the two orders, for its save.
-    last: Option<(ClientId, std::ops::Range<usize>, std::ops::Range<usize>)>,
 }
 
 pub(super) struct Bulk {
@@ -135,13 +164,19 @@ pub(super) struct Bulk {
     /// Invoices, payments have been entered.
     invoices_started: bool,
     payments_started: bool,
-    directory: Directory,
+    /// (Changed through `Arc::make_mut`: shared only while nothing changes it.)
+    directory: Arc<Directory>,
     /// Payments entered by this transaction, in id order.
     entered: Vec<StoredPayment>,
     /// Clients with at least one payment (the ledger's and this load's), once loaded.
     paying: Option<hashbrown::HashSet<ClientId>>,
-    /// Payments by hash of their [`PaymentKey`], once loaded.
-    similar: Option<hashbrown::HashMap<u64, u32>>,
+    /// Payments by hash of their [`PaymentKey`] (with how many share it), once
+    /// loaded. The hash is the key: two payments that differ collide with odds of
+    /// one in 2^64.
+    similar: Option<hashbrown::HashTable<u64>>,
+    /// About how many entries the load expects (to size what it builds once).
+    expected: usize,
+    hasher: hashbrown::DefaultHashBuilder,
     picture: Option<Picture>,
     /// Allocations waiting for their insert.
     pending: Vec<Allocation>,
@@ -154,7 +189,7 @@ pub(super) struct Bulk {
 impl Bulk {
     /// Set the connection up for a load, before its transaction begins (journal mode
     /// and foreign keys cannot change inside one).
-    pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<Bulk> {
+    pub(super) fn prepare(conn: &Connection, expected: u64) -> rusqlite::Result<Bulk> {
         let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
         // If another connection holds the ledger open, the mode cannot change and
         // WAL is kept.
@@ -170,10 +205,13 @@ impl Bulk {
             dropped: Vec::new(),
             invoices_started: false,
             payments_started: false,
-            directory: Directory::default(),
+            directory: Arc::default(),
             entered: Vec::new(),
             paying: None,
             similar: None,
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            // (A pipe of unknown size: grow as needed.)
+            expected: usize::try_from(expected).unwrap_or(0).min(50_000_000),
             picture: None,
             pending: Vec::new(),
             old_allocations: None,
@@ -227,11 +265,14 @@ impl Bulk {
                 // A first load: the unique index is rebuilt by one sort at the end (a
                 // repeated number this check missed would fail that rebuild).
                 self.drop_indexes(conn, &[INVOICE_NUMBERS])?;
-                self.directory = Directory {
+                self.directory = Arc::new(Directory {
                     complete: true,
                     ..Directory::default()
-                };
+                });
             }
+        }
+        if !self.directory.numbers.room_for(number.len()) {
+            bail!(internal!("too many invoice numbers for one bulk load"));
         }
         if self.numbers_dropped() && self.directory.numbers.find(number).is_some() {
             bail!(LedgerError::DuplicateInvoice {
@@ -246,19 +287,20 @@ impl Bulk {
         if !self.directory.complete {
             return;
         }
-        let probe = self.directory.numbers.probe(inv.number);
-        self.directory.numbers.add_absent(inv.number, probe);
-        if let Some(rows) = &mut self.directory.rows {
+        let directory = Arc::make_mut(&mut self.directory);
+        let probe = directory.numbers.probe(inv.number);
+        directory.numbers.add_absent(inv.number, probe);
+        if let Some(rows) = &mut directory.rows {
             rows.push(StoredInvoice {
                 id,
-                client_id: inv.client_id,
+                client_id: inv.client_id as Client,
                 amount: inv.amount,
                 settled: 0,
                 issue_date: inv.issue_date,
                 due_date: inv.due_date,
-                closed_on: None,
-                discount_bp: inv.terms.discount_bp,
-                discount_days: inv.terms.discount_days,
+                closed_on: Later::new(None),
+                discount_bp: inv.terms.discount_bp as u16,
+                discount_days: inv.terms.discount_days as u16,
                 currency: inv.currency,
                 void: false,
             });
@@ -266,7 +308,10 @@ impl Bulk {
     }
 
     pub(super) fn voided(&mut self, id: InvoiceId) {
-        if let Some(rows) = &mut self.directory.rows
+        if self.directory.rows.is_none() {
+            return;
+        }
+        if let Some(rows) = &mut Arc::make_mut(&mut self.directory).rows
             && let Ok(i) = rows.binary_search_by_key(&id, |r| r.id)
         {
             rows[i].void = true;
@@ -288,19 +333,15 @@ impl Bulk {
 
     pub(super) fn invoice_ref(&mut self, conn: &Connection, number: &str) -> Result<Option<InvoiceRef>> {
         self.load_directory(conn)?;
-        let Some(i) = self.directory.numbers.find(number) else {
-            return Ok(None);
-        };
-        let rows = self.directory.rows.as_ref().ok_or_else(|| internal!("the directory has no rows"))?;
-        let inv = &rows[i];
-        Ok(Some(InvoiceRef {
-            id: inv.id,
-            number: self.directory.numbers.get(i).to_string(),
-            client_id: inv.client_id,
-            currency: inv.currency,
-            issue_date: inv.issue_date,
-            void: inv.void,
-        }))
+        Ok(self.directory.find(number))
+    }
+
+    /// The directory, to look invoices up in from another thread (see
+    /// `WriteTxn::invoice_lookup`): nothing else can write the ledger during a bulk
+    /// load, and an invoice entered or voided meanwhile copies the directory first.
+    pub(super) fn invoice_lookup(&mut self, conn: &Connection) -> Result<Arc<dyn InvoiceLookup>> {
+        self.load_directory(conn)?;
+        Ok(Arc::clone(&self.directory) as Arc<dyn InvoiceLookup>)
     }
 
     /// Read every invoice into the directory (once). Numbers the load already holds
@@ -310,11 +351,14 @@ impl Bulk {
             return Ok(());
         }
         let count = count(conn, "invoices")?;
-        let known = self.directory.complete.then(|| std::mem::take(&mut self.directory.numbers));
+        let directory = Arc::make_mut(&mut self.directory);
+        let known = directory.complete.then(|| std::mem::take(&mut directory.numbers));
         let mut numbers = NumberIndex::with_capacity(if known.is_some() { 0 } else { count });
         let mut rows = Vec::with_capacity(count);
         let mut agree = true;
+        let mut full = false;
         scan_invoices(conn, |inv, number| {
+            full |= !numbers.room_for(number.len());
             match &known {
                 Some(k) => agree &= k.len() > rows.len() && k.get(rows.len()) == number,
                 // Numbers in the ledger are distinct (its unique index): each is added
@@ -323,16 +367,19 @@ impl Bulk {
             }
             rows.push(inv);
         })?;
+        if full {
+            bail!(internal!("too many invoice numbers for one bulk load"));
+        }
         let numbers = match known {
             Some(k) if agree && k.len() == rows.len() => k,
             Some(_) => bail!(internal!("a bulk load's invoice numbers differ from the ledger's")),
             None => numbers,
         };
-        self.directory = Directory {
+        self.directory = Arc::new(Directory {
             numbers,
             complete: true,
             rows: Some(rows),
-        };
+        });
         Ok(())
     }
 
@@ -350,46 +397,57 @@ impl Bulk {
     pub(super) fn entered_payment(&mut self, id: i64, p: &NewPaymentRow) {
         self.entered.push(StoredPayment {
             id,
-            client_id: p.client_id,
+            client_id: p.client_id as Client,
             amount: p.amount,
             unapplied: 0,
             invoice_id: p.invoice_id.and_then(std::num::NonZeroI64::new),
             date: p.date,
-            applied_on: Some(p.date),
+            applied_on: Later::new(Some(p.date)),
             currency: p.currency,
         });
         if let Some(paying) = &mut self.paying {
             paying.insert(p.client_id);
         }
-        if let Some(similar) = &mut self.similar {
-            *similar.entry(key_hash(&key_of(p))).or_default() += 1;
+        if self.similar.is_some() {
+            let hash = self.key_hash(p.client_id, p.date, p.currency, p.amount, p.reference);
+            if let Some(similar) = &mut self.similar {
+                count_in(similar, hash);
+            }
         }
     }
 
     pub(super) fn similar_payments(&mut self, conn: &Connection, key: &PaymentKey) -> Result<u64> {
+        let hash = self.key_hash(key.client_id, key.date, key.currency, key.amount, key.reference.as_deref());
         let similar = self.load_similar(conn)?;
-        Ok(similar.get(&key_hash(key)).copied().map_or(0, u64::from))
+        Ok(u64::from(similar.find(hash, |&h| h == hash).is_some()))
+    }
+
+    /// The hash of a payment's key, from its parts (no key built per row).
+    fn key_hash(&self, client: ClientId, date: Date, currency: Currency, amount: i64, reference: Option<&str>) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one((client, date, currency, amount, reference))
     }
 
     /// The ledger's payments by key hash (once, before this load enters any: those
     /// are hashed as they are entered).
-    fn load_similar(&mut self, conn: &Connection) -> Result<&hashbrown::HashMap<u64, u32>> {
+    fn load_similar(&mut self, conn: &Connection) -> Result<&hashbrown::HashTable<u64>> {
         if self.similar.is_none() {
             if self.payments_started && !self.entered.is_empty() {
                 bail!(internal!("similar payments loaded after payments were entered"));
             }
-            let mut similar = hashbrown::HashMap::new();
+            let expected = count(conn, "payments")? + self.expected.min(usize::MAX / 2);
+            let mut similar = hashbrown::HashTable::with_capacity(expected.min(50_000_000));
             let mut stmt = conn.prepare("SELECT client_id, date, currency, amount, reference FROM payments")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                let key = PaymentKey {
-                    client_id: r.get(0)?,
-                    date: date_column(r.get_ref(1)?)?,
-                    currency: currency_column(r.get_ref(2)?.as_str()?)?,
-                    amount: r.get(3)?,
-                    reference: r.get(4)?,
-                };
-                *similar.entry(key_hash(&key)).or_default() += 1;
+                let hash = self.key_hash(
+                    r.get(0)?,
+                    date_column(r.get_ref(1)?)?,
+                    currency_column(r.get_ref(2)?.as_str()?)?,
+                    r.get(3)?,
+                    r.get_ref(4)?.as_str_or_null()?,
+                );
+                count_in(&mut similar, hash);
             }
             self.similar = Some(similar);
         }
@@ -411,6 +469,7 @@ impl Bulk {
             bail!(internal!("the replay picture is missing"));
         };
         let (inv, pay) = picture.ranges(client, rows);
+        let (inv, pay) = (inv.clone(), pay.clone());
         let invoices = picture.invoice_order[inv.clone()]
             .iter()
             .map(|&i| {
@@ -424,8 +483,8 @@ impl Bulk {
                     amount: r.amount,
                     paid_before: 0,
                     adjusted_before: 0,
-                    discount_bp: r.discount_bp,
-                    discount_days: r.discount_days,
+                    discount_bp: u32::from(r.discount_bp),
+                    discount_days: u32::from(r.discount_days),
                 }
             })
             .collect();
@@ -442,7 +501,6 @@ impl Bulk {
                 }
             })
             .collect();
-        picture.last = Some((client, inv, pay));
         Ok(ReplayScope {
             invoices,
             payments,
@@ -470,7 +528,7 @@ impl Bulk {
         }
         self.load_directory(conn)?;
         self.similar = None; // (memory back: no payment is entered after the replay)
-        self.directory.numbers.forget_lookups();
+        Arc::make_mut(&mut self.directory).numbers.forget_lookups();
         let rows = self.directory.rows.as_ref().ok_or_else(|| internal!("the directory has no rows"))?;
         // The ledger's payments before the load's (ids are given in entry order) are
         // read in after the load's, which are then rotated to the end: one list,
@@ -498,7 +556,6 @@ impl Bulk {
             payments,
             invoice_order,
             payment_order,
-            last: None,
         });
         Ok(())
     }
@@ -513,13 +570,10 @@ impl Bulk {
         if outcome.invoices.is_empty() && outcome.payments.is_empty() && outcome.allocations.is_empty() {
             return Ok(()); // a client without payments: nothing moved
         }
-        let (Some(picture), Some(rows)) = (&mut self.picture, &mut self.directory.rows) else {
+        let (Some(picture), Some(rows)) = (&mut self.picture, &mut Arc::make_mut(&mut self.directory).rows) else {
             bail!(internal!("a replay saved without its picture"));
         };
-        let Some((last, inv, pay)) = picture.last.take().filter(|(c, _, _)| *c == client) else {
-            bail!(internal!("a replay of client {client} saved without its scope"));
-        };
-        debug_assert_eq!(last, client);
+        let (inv, pay) = picture.ranges(client, rows);
         // The replay reports invoices in the order given and payments in (date, entry)
         // order: the order of both ranges.
         for (&i, state) in picture.invoice_order[inv].iter().zip(&outcome.invoices) {
@@ -527,8 +581,9 @@ impl Bulk {
             if stored.id != state.id {
                 bail!(internal!("replay returned invoice {} for {}", state.id, stored.id));
             }
-            if (stored.settled, stored.closed_on) != (state.settled, state.closed_on) {
-                (stored.settled, stored.closed_on) = (state.settled, state.closed_on);
+            let closed_on = Later::new(state.closed_on);
+            if (stored.settled, stored.closed_on) != (state.settled, closed_on) {
+                (stored.settled, stored.closed_on) = (state.settled, closed_on);
                 picture.invoice_moved[i as usize] = true;
             }
         }
@@ -537,8 +592,9 @@ impl Bulk {
             if stored.id != state.id {
                 bail!(internal!("replay returned payment {} for {}", state.id, stored.id));
             }
-            if (stored.unapplied, stored.applied_on) != (state.unapplied, state.applied_on) {
-                (stored.unapplied, stored.applied_on) = (state.unapplied, state.applied_on);
+            let applied_on = Later::new(state.applied_on);
+            if (stored.unapplied, stored.applied_on) != (state.unapplied, applied_on) {
+                (stored.unapplied, stored.applied_on) = (state.unapplied, applied_on);
                 picture.payment_moved[p as usize] = true;
             }
         }
@@ -575,7 +631,7 @@ impl Bulk {
             )?;
             conn.execute_batch("DROP TABLE temp.ar_replayed")?;
         }
-        let directory = std::mem::take(&mut self.directory);
+        let directory = Arc::unwrap_or_clone(std::mem::take(&mut self.directory));
         if let (Some(picture), Some(rows)) = (self.picture.take(), directory.rows) {
             update_payment_states(
                 conn,
@@ -587,7 +643,7 @@ impl Bulk {
                     .map(|(p, _)| PaymentState {
                         id: p.id,
                         unapplied: p.unapplied,
-                        applied_on: p.applied_on,
+                        applied_on: p.applied_on.get(),
                     }),
             )?;
             let total = rows.len();
@@ -598,7 +654,7 @@ impl Bulk {
                 .map(|(inv, _)| InvoiceState {
                     id: inv.id,
                     settled: inv.settled,
-                    closed_on: inv.closed_on,
+                    closed_on: inv.closed_on.get(),
                 })
                 .collect();
             // (Memory back for the sweep and the sorts.)
@@ -627,33 +683,48 @@ impl Bulk {
     }
 }
 
+impl Directory {
+    fn find(&self, number: &str) -> Option<InvoiceRef> {
+        let i = self.numbers.find(number)?;
+        let inv = self.rows.as_ref()?.get(i)?;
+        Some(InvoiceRef {
+            id: inv.id,
+            client_id: ClientId::from(inv.client_id),
+            currency: inv.currency,
+            issue_date: inv.issue_date,
+            void: inv.void,
+        })
+    }
+}
+
+impl InvoiceLookup for Directory {
+    fn find(&self, number: &str) -> Option<InvoiceRef> {
+        Directory::find(self, number.trim())
+    }
+}
+
 impl Picture {
     /// Where `client`'s invoices and payments lie in the two orders (both sorted by
     /// client).
     fn ranges(&self, client: ClientId, rows: &[StoredInvoice]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
-        let inv = |c: ClientId| self.invoice_order.partition_point(|&i| rows[i as usize].client_id < c);
-        let pay = |c: ClientId| self.payment_order.partition_point(|&p| self.payments[p as usize].client_id < c);
+        let inv = |c: ClientId| {
+            self.invoice_order
+                .partition_point(|&i| ClientId::from(rows[i as usize].client_id) < c)
+        };
+        let pay = |c: ClientId| {
+            self.payment_order
+                .partition_point(|&p| ClientId::from(self.payments[p as usize].client_id) < c)
+        };
         (inv(client)..inv(client + 1), pay(client)..pay(client + 1))
     }
 }
 
-fn key_of(p: &NewPaymentRow) -> PaymentKey {
-    PaymentKey {
-        client_id: p.client_id,
-        date: p.date,
-        currency: p.currency,
-        amount: p.amount,
-        reference: p.reference.map(str::to_string),
+/// Note a payment with key hash `hash` (once: a bulk load says "a payment alike
+/// exists", not how many).
+fn count_in(similar: &mut hashbrown::HashTable<u64>, hash: u64) {
+    if similar.find(hash, |&h| h == hash).is_none() {
+        similar.insert_unique(hash, hash, |&h| h);
     }
-}
-
-/// A stable 64-bit hash of a payment key: two payments alike hash alike; two that
-/// differ collide with odds of one in 2^64.
-fn key_hash(key: &PaymentKey) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
 }
 
 fn count(conn: &Connection, table: &str) -> Result<usize> {
@@ -672,12 +743,12 @@ fn scan_invoices(conn: &Connection, mut f: impl FnMut(StoredInvoice, &str)) -> R
         f(
             StoredInvoice {
                 id: r.get(0)?,
-                client_id: r.get(1)?,
+                client_id: client_of(r.get(1)?)?,
                 amount: r.get(2)?,
                 settled: r.get(3)?,
                 issue_date: date_column(r.get_ref(4)?)?,
                 due_date: date_column(r.get_ref(5)?)?,
-                closed_on: date_or_not_yet(r.get_ref(6)?.as_str()?)?,
+                closed_on: Later::new(date_or_not_yet(r.get_ref(6)?.as_str()?)?),
                 discount_bp: r.get(7)?,
                 discount_days: r.get(8)?,
                 currency: currency_column(r.get_ref(9)?.as_str()?)?,
@@ -699,12 +770,12 @@ fn scan_payments(conn: &Connection, below: i64, mut f: impl FnMut(StoredPayment)
     while let Some(r) = rows.next()? {
         f(StoredPayment {
             id: r.get(0)?,
-            client_id: r.get(1)?,
+            client_id: client_of(r.get(1)?)?,
             amount: r.get(2)?,
             unapplied: r.get(3)?,
             invoice_id: r.get::<_, Option<i64>>(4)?.and_then(std::num::NonZeroI64::new),
             date: date_column(r.get_ref(5)?)?,
-            applied_on: date_or_not_yet(r.get_ref(6)?.as_str()?)?,
+            applied_on: Later::new(date_or_not_yet(r.get_ref(6)?.as_str()?)?),
             currency: currency_column(r.get_ref(7)?.as_str()?)?,
         });
     }

@@ -310,7 +310,7 @@ impl Store for SqliteStore {
             }
             .into());
         }
-        let bulk = hint.entries >= self.bulk_entries;
+        let bulk = (hint.entries >= self.bulk_entries).then_some(hint.entries);
         let new_file = self.path.as_os_str() != ":memory:" && file_len(&self.path) == 0;
         let txn = txn::SqliteTxn::begin_write(&self.conn, &self.address, bulk, new_file, &mut self.committed)?;
         Ok(Box::new(txn))

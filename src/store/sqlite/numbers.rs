@@ -16,10 +16,10 @@ pub(super) struct Probe {
 
 /// Invoice numbers stored end to end (one allocation for a million), found
 /// case-insensitively as the unique index compares them: ASCII letters only.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct NumberIndex {
     text: String,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
     /// (position in `ends`, hash of the upper-cased number), hashed by the latter:
     /// the hash beside the position spares growing and probing the table a read of
     /// the numbers themselves (or of another array).
@@ -78,7 +78,8 @@ impl NumberIndex {
         );
         let i = self.ends.len();
         self.text.push_str(number);
-        self.ends.push(self.text.len());
+        // (At most 4 GiB of numbers: `Bulk` checks before adding, see `room_for`.)
+        self.ends.push(self.text.len() as u32);
         self.table
             .insert_unique(spread(probe.hash), (i as u32, probe.hash), |&(_, h)| spread(h));
         i
@@ -90,6 +91,12 @@ impl NumberIndex {
                 h == hash && self.get(i as usize).eq_ignore_ascii_case(number)
             })
             .map(|&(i, _)| i as usize)
+    }
+
+    /// Whether `more` bytes of numbers still fit (positions are 32-bit: 4 GiB, some
+    /// 300 million numbers).
+    pub(super) fn room_for(&self, more: usize) -> bool {
+        self.text.len() + more <= u32::MAX as usize
     }
 
     pub(super) fn len(&self) -> usize {
@@ -106,9 +113,9 @@ impl NumberIndex {
     }
 }
 
-fn number_at<'t>(text: &'t str, ends: &[usize], i: usize) -> &'t str {
-    let start = if i == 0 { 0 } else { ends[i - 1] };
-    &text[start..ends[i]]
+fn number_at<'t>(text: &'t str, ends: &[u32], i: usize) -> &'t str {
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &text[start..ends[i] as usize]
 }
 
 /// FNV-1a over the ASCII-upper-cased bytes, equal for numbers the index calls equal,

@@ -74,15 +74,14 @@ impl<'c> SqliteTxn<'c> {
     pub(super) fn begin_write(
         conn: &'c Connection,
         address: &'c str,
-        bulk: bool,
+        bulk: Option<u64>,
         new_file: bool,
         committed: &'c mut bool,
     ) -> Result<SqliteTxn<'c>> {
         let explain = |e: rusqlite::Error| super::explain(e.into(), address);
-        let bulk_mode = if bulk {
-            Some(Bulk::prepare(conn).map_err(explain)?)
-        } else {
-            None
+        let bulk_mode = match bulk {
+            Some(expected) => Some(Bulk::prepare(conn, expected).map_err(explain)?),
+            None => None,
         };
         let mut txn = match SqliteTxn::begin(conn, address, Mode::Write) {
             Ok(t) => t,
@@ -382,19 +381,25 @@ impl ReadTxn for SqliteTxn<'_> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT id, number, client_id, currency, issue_date, voided_on IS NOT NULL FROM invoices WHERE number = ?1",
+                "SELECT id, client_id, currency, issue_date, voided_on IS NOT NULL FROM invoices WHERE number = ?1",
             )?
             .query_row([number.trim()], |r| {
                 Ok(InvoiceRef {
                     id: r.get(0)?,
-                    number: r.get(1)?,
-                    client_id: r.get(2)?,
-                    currency: currency_column(r.get_ref(3)?.as_str()?)?,
-                    issue_date: date_column(r.get_ref(4)?)?,
-                    void: r.get(5)?,
+                    client_id: r.get(1)?,
+                    currency: currency_column(r.get_ref(2)?.as_str()?)?,
+                    issue_date: date_column(r.get_ref(3)?)?,
+                    void: r.get(4)?,
                 })
             })
             .optional()?)
+    }
+
+    fn invoice_number(&mut self, id: InvoiceId) -> Result<String> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT number FROM invoices WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?)
     }
 
     fn invoice_number_taken(&mut self, number: &str) -> Result<bool> {
@@ -1053,6 +1058,14 @@ impl WriteTxn for SqliteTxn<'_> {
             bulk.entered_payment(id, p);
         }
         Ok(id)
+    }
+
+    fn invoice_lookup(&mut self) -> Result<Option<std::sync::Arc<dyn crate::store::InvoiceLookup>>> {
+        let conn = self.conn;
+        match self.loading() {
+            Some(bulk) => Ok(Some(bulk.invoice_lookup(conn)?)),
+            None => Ok(None),
+        }
     }
 
     fn similar_payments(&mut self, key: &PaymentKey) -> Result<u64> {
