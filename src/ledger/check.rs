@@ -10,10 +10,10 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Ledger;
-use super::replay::fresh_replay;
+use super::replay::replay_scope;
 use crate::domain::{Currency, Date, Money};
 use crate::engine::replay::{Allocation, InvoiceState, PaymentState};
-use crate::store::{ClientRef, ReadTxn, StoredDerived, StoredInvoiceState};
+use crate::store::{ReplayScope, StoredDerived, StoredInvoiceState};
 
 /// What `ar check` found.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -65,17 +65,20 @@ impl Ledger {
                 integrity: txn.integrity_problems()?,
                 ..CheckReport::default()
             };
-            for client in txn.client_refs()? {
-                check_client(txn, &client, &mut report)?;
-            }
+            let codes: HashMap<i64, String> = txn.client_refs()?.into_iter().map(|c| (c.id, c.code)).collect();
+            txn.each_client_state(&mut |client, scope, stored| {
+                let code = codes.get(&client).map_or_else(|| format!("#{client}"), String::clone);
+                check_client(&code, scope, &stored, &mut report);
+                Ok(())
+            })?;
             Ok(report)
         })
     }
 }
 
-fn check_client(txn: &mut dyn ReadTxn, client: &ClientRef, report: &mut CheckReport) -> Result<()> {
-    let stored = txn.derived_state(client.id)?;
-    let fresh = fresh_replay(txn, client.id)?;
+/// Compare what the store holds for one client with a fresh replay of its facts.
+fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: &mut CheckReport) {
+    let fresh = replay_scope(scope);
     report.clients += 1;
     report.invoices += stored.invoices.len() as u64;
     report.payments += stored.payments.len() as u64;
@@ -88,7 +91,7 @@ fn check_client(txn: &mut dyn ReadTxn, client: &ClientRef, report: &mut CheckRep
     };
     let mut differ = |entry: String, field: &'static str, stored: String, replayed: String| {
         report.differences.push(Difference {
-            client: client.code.clone(),
+            client: code.to_string(),
             entry,
             field,
             stored,
@@ -132,7 +135,7 @@ fn check_client(txn: &mut dyn ReadTxn, client: &ClientRef, report: &mut CheckRep
         }
     }
     // Allocations, compared as sets.
-    for (a, stored_has, replay_has) in allocation_differences(&stored, &fresh.allocations) {
+    for (a, stored_has, replay_has) in allocation_differences(stored, &fresh.allocations) {
         let c = invoices.get(&a.invoice_id).map(|i| i.currency);
         differ(
             format!(
@@ -147,7 +150,6 @@ fn check_client(txn: &mut dyn ReadTxn, client: &ClientRef, report: &mut CheckRep
             if replay_has { money(a.amount, c) } else { "none".into() },
         );
     }
-    Ok(())
 }
 
 /// Allocations in one list and not the other: (allocation, stored has it, replay has it).

@@ -14,7 +14,7 @@ use anyhow::Result;
 
 use crate::domain::Date;
 use crate::engine::replay::{ReplayOutcome, replay};
-use crate::store::{ClientId, ReadTxn, ReplayScope, WriteTxn};
+use crate::store::{ClientId, ReplayScope, WriteTxn};
 
 /// From this many clients, replays are computed on a second thread.
 const PIPELINED_FROM: usize = 64;
@@ -104,11 +104,4 @@ fn scope_of(txn: &mut dyn WriteTxn, client: ClientId, from: Date) -> Result<Opti
 /// The replay of one scope.
 pub(super) fn replay_scope(scope: ReplayScope) -> ReplayOutcome {
     replay(scope.invoices, scope.payments)
-}
-
-/// What a fresh replay of `client` from the beginning derives: from its facts
-/// alone, whatever the store holds as derived.
-pub(super) fn fresh_replay(txn: &mut dyn ReadTxn, client: ClientId) -> Result<ReplayOutcome> {
-    let scope = txn.replay_scope(client, Date::MIN)?;
-    Ok(replay_scope(scope))
 }

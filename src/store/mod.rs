@@ -194,6 +194,22 @@ pub trait ReadTxn {
     /// and payments, in id order. For `ar check`, to compare with a fresh replay.
     fn derived_state(&mut self, client: ClientId) -> Result<StoredDerived>;
 
+    /// Every client (in id order) with what `ar check` compares: the scope of a
+    /// replay from the beginning (as [`ReadTxn::replay_scope`] from `Date::MIN`) and
+    /// the stored derived state ([`ReadTxn::derived_state`]). A backend may read whole
+    /// tables at once for this (it may hold the ledger's facts in memory).
+    fn each_client_state(
+        &mut self,
+        f: &mut dyn FnMut(ClientId, ReplayScope, StoredDerived) -> Result<()>,
+    ) -> Result<()> {
+        for client in self.client_refs()? {
+            let scope = self.replay_scope(client.id, Date::MIN)?;
+            let derived = self.derived_state(client.id)?;
+            f(client.id, scope, derived)?;
+        }
+        Ok(())
+    }
+
     /// Problems the backend finds in its own storage (a damaged page, a broken
     /// reference, a derived row that points nowhere), one sentence each.
     fn integrity_problems(&mut self) -> Result<Vec<String>>;

@@ -313,6 +313,31 @@ pub(super) fn a_replay_from_a_date_keeps_what_came_before(b: &dyn Backend) -> Re
     Ok(())
 }
 
+pub(super) fn every_clients_state_is_what_the_per_client_questions_say(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, _, _) = small_ledger(&mut *store, b.hint())?;
+    let mut txn = store.write(b.hint())?;
+    let quiet = txn.insert_client(&client("QUIET"))?;
+    txn.insert_invoice(&invoice("Q-1", quiet, "2026-01-01", 100))?;
+    let v = txn.insert_invoice(&invoice("V-1", c, "2026-03-01", 100))?;
+    txn.void_invoice(v, d("2026-03-01"), None)?;
+    txn.insert_client(&client("EMPTY"))?;
+    txn.commit()?;
+    let mut read = store.read()?;
+    let mut seen = Vec::new();
+    read.each_client_state(&mut |client, scope, derived| {
+        seen.push((client, format!("{scope:?}"), derived));
+        Ok(())
+    })?;
+    let mut expected = Vec::new();
+    for client in read.client_refs()? {
+        let scope = read.replay_scope(client.id, Date::MIN)?;
+        expected.push((client.id, format!("{scope:?}"), read.derived_state(client.id)?));
+    }
+    assert_eq!(seen, expected);
+    Ok(())
+}
+
 pub(super) fn report_rows_are_as_of_their_date(b: &dyn Backend) -> Result<()> {
     let mut store = b.fresh();
     let (c, [i1, i2], _) = small_ledger(&mut *store, b.hint())?;
@@ -548,6 +573,7 @@ macro_rules! storage_tests {
                 replay_scopes_hold_what_a_replay_from_a_date_needs,
                 a_saved_replay_is_what_the_store_derives,
                 a_replay_from_a_date_keeps_what_came_before,
+                every_clients_state_is_what_the_per_client_questions_say,
                 report_rows_are_as_of_their_date,
                 similar_payments_count_the_transactions_own,
                 imports_are_found_by_digest,

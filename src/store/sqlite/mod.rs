@@ -29,6 +29,7 @@
 mod bulk;
 mod columns;
 mod numbers;
+mod scan;
 mod txn;
 
 use std::path::{Path, PathBuf};

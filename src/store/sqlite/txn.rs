@@ -682,15 +682,20 @@ impl ReadTxn for SqliteTxn<'_> {
             });
         }
         // Invoices closed before `from` cannot change. `settled` still holds the
-        // pre-replay total: an invoice that had no allocation at all skips the sums.
-        let mut stmt = self.conn.prepare_cached(
+        // pre-replay total: an invoice that had no allocation at all skips the sums,
+        // and from the beginning there is nothing before to sum.
+        let sql = if from == Date::MIN {
+            "SELECT i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days, 0, 0
+             FROM invoices i WHERE i.client_id = ?1 AND ?2 = ?2 AND i.voided_on IS NULL"
+        } else {
             "SELECT i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days,
                     CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
                         WHERE a.invoice_id = i.id AND a.kind = 'payment' AND a.date < ?2), 0) END,
                     CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
                         WHERE a.invoice_id = i.id AND a.kind <> 'payment' AND a.date < ?2), 0) END
-             FROM invoices i WHERE i.client_id = ?1 AND i.closed_on >= ?2 AND i.voided_on IS NULL",
-        )?;
+             FROM invoices i WHERE i.client_id = ?1 AND i.closed_on >= ?2 AND i.voided_on IS NULL"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let invoices = stmt
             .query_map(params![client, from_text], |r| {
                 Ok(ReplayInvoice {
@@ -776,6 +781,14 @@ impl ReadTxn for SqliteTxn<'_> {
             invoices,
             payments,
         })
+    }
+
+    fn each_client_state(
+        &mut self,
+        f: &mut dyn FnMut(ClientId, ReplayScope, StoredDerived) -> Result<()>,
+    ) -> Result<()> {
+        self.settle()?;
+        super::scan::each_client_state(self.conn, f)
     }
 
     fn integrity_problems(&mut self) -> Result<Vec<String>> {
