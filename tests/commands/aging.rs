@@ -4,7 +4,7 @@
 //! JSON amounts are checked in the raw text: serde_json::Value would turn 250.00 into
 //! 250.0 and hide a float on the path of an amount.
 
-use crate::common::{TestLedger, add_client, compact, invoice_due, pay};
+use crate::common::{TestLedger, add_client, compact, invoice_due, pay, snapshot_ledger};
 
 /// One invoice per bucket edge, each amount a power of two so every bucket sum tells
 /// which invoices it holds. Due dates are today minus 0, 1, 30, 31, 60, 61, 90, 91 days.
@@ -594,4 +594,29 @@ fn fail_if_over_exits_3_only_when_something_is_that_late() {
     let empty = TestLedger::new();
     empty.ok(&["init"]);
     empty.ok(&["aging", "--fail-if-over", "0"]);
+}
+
+// ---------------------------------------------------------------------------------
+// What a user sees: the fixed snapshot ledger (tests/common), today 2026-11-23.
+
+#[test]
+fn aging_snapshots() {
+    let l = snapshot_ledger();
+    insta::assert_snapshot!("aging_table", l.ok(&["aging"]));
+    insta::assert_snapshot!("aging_json", l.ok(&["aging", "--format", "json"]));
+    insta::assert_snapshot!("aging_csv", l.ok(&["aging", "--format", "csv"]));
+}
+
+#[test]
+fn aging_by_invoice_snapshots() {
+    let l = snapshot_ledger();
+    insta::assert_snapshot!("aging_by_invoice_table", l.ok(&["aging", "--by", "invoice"]));
+    insta::assert_snapshot!(
+        "aging_by_invoice_json",
+        l.ok(&["aging", "--by", "invoice", "--format", "json"])
+    );
+    insta::assert_snapshot!(
+        "aging_by_invoice_csv",
+        l.ok(&["aging", "--by", "invoice", "--format", "csv"])
+    );
 }

@@ -1,7 +1,7 @@
 //! `ar days-to-pay`, on a small hand-made ledger whose figures are computed by hand in
 //! the comments. Today is 2026-11-23 (tests/common).
 
-use crate::common::{TestLedger, add_client, compact, invoice_due, pay};
+use crate::common::{TestLedger, add_client, compact, invoice_due, pay, snapshot_ledger};
 
 /// Days to pay on a small ledger, standard term 30:
 /// - A1 100.00 issued 09-01 due 10-01, paid 09-21: 20 days, 10 early, on time
@@ -214,5 +214,33 @@ fn days_to_pay_dso_per_currency() {
     assert!(
         raw.contains(r#""dso": null,"open": 200000,"invoiced": 0}"#),
         "{raw}"
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// What a user sees: the fixed snapshot ledger (tests/common), today 2026-11-23.
+
+#[test]
+fn days_to_pay_snapshots() {
+    let l = snapshot_ledger();
+    insta::assert_snapshot!("days_to_pay_table", l.ok(&["days-to-pay"]));
+    insta::assert_snapshot!("days_to_pay_json", l.ok(&["days-to-pay", "--format", "json"]));
+    insta::assert_snapshot!("days_to_pay_csv", l.ok(&["days-to-pay", "--format", "csv"]));
+}
+
+#[test]
+fn days_to_pay_by_month_snapshots() {
+    let l = snapshot_ledger();
+    insta::assert_snapshot!(
+        "days_to_pay_by_month_table",
+        l.ok(&["days-to-pay", "--by", "month"])
+    );
+    insta::assert_snapshot!(
+        "days_to_pay_by_month_json",
+        l.ok(&["days-to-pay", "--by", "month", "--format", "json"])
+    );
+    insta::assert_snapshot!(
+        "days_to_pay_by_month_csv",
+        l.ok(&["days-to-pay", "--by", "month", "--format", "csv"])
     );
 }

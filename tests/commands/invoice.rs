@@ -2,7 +2,8 @@
 //! numbering, dates, terms, voids, and what the lists and the detail show.
 
 use crate::common::{
-    TestLedger, acme, add_invoice, alloc, allocations, bal, balances, field, invoice_json, pay, raw, raw_rows,
+    TestLedger, acme, add_invoice, alloc, allocations, bal, balances, field, invoice_json, pay, raw,
+    raw_rows, snapshot_ledger,
 };
 
 // ---------------------------------------------------------------------------------
@@ -542,4 +543,39 @@ fn void_with_allocations_does_not_point_at_a_missing_command() {
         "error: invoice `INV-0001` has 50.00 USD of payments allocated to it and cannot be voided: \
          only an invoice nothing has been allocated to can be voided"
     );
+}
+
+// ---------------------------------------------------------------------------------
+// What a user sees: the fixed snapshot ledger (tests/common), today 2026-11-23.
+
+#[test]
+fn invoice_list_snapshots() {
+    let l = snapshot_ledger();
+    insta::assert_snapshot!("invoice_list_table", l.ok(&["invoice", "list"]));
+    insta::assert_snapshot!(
+        "invoice_list_json",
+        l.ok(&["invoice", "list", "--format", "json"])
+    );
+    insta::assert_snapshot!("invoice_list_csv", l.ok(&["invoice", "list", "--format", "csv"]));
+}
+
+#[test]
+fn invoice_show_snapshots() {
+    let l = snapshot_ledger();
+    // A payment and the discount it earned.
+    insta::assert_snapshot!("invoice_show_table", l.ok(&["invoice", "show", "INV-0005"]));
+    insta::assert_snapshot!(
+        "invoice_show_json",
+        l.ok(&["invoice", "show", "INV-0005", "--format", "json"])
+    );
+    insta::assert_snapshot!(
+        "invoice_show_csv",
+        l.ok(&["invoice", "show", "INV-0005", "--format", "csv"])
+    );
+    // Partly paid, overdue; and a void with its reason.
+    insta::assert_snapshot!(
+        "invoice_show_partly_paid_table",
+        l.ok(&["invoice", "show", "INV-0001"])
+    );
+    insta::assert_snapshot!("invoice_show_void_table", l.ok(&["invoice", "show", "INV-0004"]));
 }

@@ -1,7 +1,9 @@
 //! `ar pay` and `ar payment list`: allocation (spec: Payments and allocation),
 //! discounts, back-dated payments, and what the list shows.
 
-use crate::common::{TestLedger, acme, add_invoice, alloc, allocations, bal, balances, field, pay};
+use crate::common::{
+    TestLedger, acme, add_invoice, alloc, allocations, bal, balances, field, pay, snapshot_ledger,
+};
 
 #[test]
 fn invoice_then_partial_payment_leaves_the_rest_open() {
@@ -267,4 +269,18 @@ fn early_payment_discount_inside_the_window_closes_the_invoice() {
     );
     assert_eq!(field(&l, "INV-0003", "open"), "0.00");
     assert_eq!(balances(&l, "ACME"), vec![], "nothing open, no credit");
+}
+
+// ---------------------------------------------------------------------------------
+// What a user sees: the fixed snapshot ledger (tests/common), today 2026-11-23.
+
+#[test]
+fn payment_list_snapshots() {
+    let l = snapshot_ledger();
+    insta::assert_snapshot!("payment_list_table", l.ok(&["payment", "list"]));
+    insta::assert_snapshot!(
+        "payment_list_json",
+        l.ok(&["payment", "list", "--format", "json"])
+    );
+    insta::assert_snapshot!("payment_list_csv", l.ok(&["payment", "list", "--format", "csv"]));
 }

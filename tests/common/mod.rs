@@ -638,3 +638,85 @@ pub fn hand_built() -> TestLedger {
     pay(&l, "BETA", "10.01", "2026-10-21", &["--reference", "+plus"]);
     l
 }
+
+/// The fixed ledger of the output snapshots (today 2026-11-23, USD and net 30 by
+/// default): three clients, one with `2/10 net 30`; USD and EUR; partial payments,
+/// a discount, unapplied credit, a void. What each figure should be:
+///
+/// - ACME (net 30): INV-0001 1,250.00 USD issued 08-01, 1,000.00 of an unnamed
+///   payment of 09-20: 250.00 open, 84 days overdue. INV-0002 800.00 USD issued
+///   10-01, open, 23 days overdue. INV-0003 400.00 EUR issued 09-15, paid by a
+///   450.00 EUR payment of 10-30 naming it: 50.00 EUR unapplied credit. INV-0004
+///   99.99 USD, void (issued twice).
+/// - GLOBEX (2/10 net 30): INV-0005 1,000.00 USD issued 11-05, 980.00 paid on 11-12
+///   (day 7) with a 20.00 discount. INV-0006 500.00 USD issued 06-01, 200.00 paid on
+///   07-15: 300.00 open, 145 days overdue.
+/// - INITECH, "Initech, Inc." (net 45, a comma in its name): INV-0007 2,000.00 EUR issued 10-20,
+///   paid on 11-20 (31 days, 14 early). INV-0008 300.00 USD issued 05-01, paid on
+///   07-01 (61 days, 16 late). INV-0009 150.00 EUR issued 11-15, open, not yet due.
+pub fn snapshot_ledger() -> TestLedger {
+    let l = TestLedger::new();
+    l.ok(&["init"]);
+    l.ok(&[
+        "client",
+        "add",
+        "ACME",
+        "--name",
+        "Acme Ltd",
+        "--email",
+        "accounts@acme.example",
+        "--terms",
+        "30",
+        "--credit-limit",
+        "20,000",
+    ]);
+    l.ok(&[
+        "client",
+        "add",
+        "GLOBEX",
+        "--name",
+        "Globex Corporation",
+        "--terms",
+        "2/10 net 30",
+    ]);
+    l.ok(&[
+        "client",
+        "add",
+        "INITECH",
+        "--name",
+        "Initech, Inc.",
+        "--terms",
+        "45",
+    ]);
+    add_invoice(&l, "ACME", "1,250.00", "2026-08-01", &[]);
+    add_invoice(
+        &l,
+        "ACME",
+        "800",
+        "2026-10-01",
+        &["--description", "Consulting, October"],
+    );
+    add_invoice(&l, "ACME", "400", "2026-09-15", &["--currency", "EUR"]);
+    add_invoice(&l, "ACME", "99.99", "2026-11-01", &[]);
+    l.ok(&[
+        "invoice",
+        "void",
+        "INV-0004",
+        "--reason",
+        "issued twice",
+        "--date",
+        "2026-11-02",
+    ]);
+    add_invoice(&l, "GLOBEX", "1,000", "2026-11-05", &[]);
+    add_invoice(&l, "GLOBEX", "500", "2026-06-01", &[]);
+    add_invoice(&l, "INITECH", "2,000", "2026-10-20", &["--currency", "EUR"]);
+    add_invoice(&l, "INITECH", "300", "2026-05-01", &[]);
+    add_invoice(&l, "INITECH", "150", "2026-11-15", &["--currency", "EUR"]);
+    pay(&l, "ACME", "1,000", "2026-09-20", &["--reference", "bank 123"]);
+    pay(&l, "ACME", "450", "2026-10-30", &["--invoice", "INV-0003"]);
+    pay(&l, "GLOBEX", "200", "2026-07-15", &[]);
+    pay(&l, "GLOBEX", "980", "2026-11-12", &["--invoice", "INV-0005"]);
+    pay(&l, "INITECH", "300", "2026-07-01", &["--invoice", "INV-0008"]);
+    pay(&l, "INITECH", "2,000", "2026-11-20", &["--invoice", "INV-0007"]);
+    l
+}
