@@ -14,7 +14,7 @@ mod client;
 mod days_to_pay;
 mod demo;
 mod export;
-
+mod help;
 mod import;
 mod init;
 mod invoice;
