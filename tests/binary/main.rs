@@ -8,7 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -122,6 +122,107 @@ fn our_own_commands_are_not_forwarded() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.starts_with("error:"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------
+// Exit codes and pipes, as a shell sees them
+
+#[test]
+fn exit_codes_reach_the_shell() {
+    let l = TestLedger::new();
+    let code = |args: &[&str]| l.run_binary(args).status.code();
+    assert_eq!(code(&["client", "add", "ACME", "--name", "Acme"]), Some(0));
+    assert_eq!(
+        code(&[
+            "add-invoice",
+            "--client",
+            "ACME",
+            "--amount",
+            "5",
+            "--date",
+            "2026-01-01"
+        ]),
+        Some(0)
+    );
+    assert_eq!(code(&["client", "show", "NOPE"]), Some(1), "refused");
+    assert_eq!(code(&["frobnicate"]), Some(2), "usage");
+    assert_eq!(code(&["aging", "--fail-if-over", "30"]), Some(3), "threshold");
+    assert_eq!(code(&["aging", "--fail-if-over", "3650"]), Some(0));
+    assert_eq!(code(&["--help"]), Some(0));
+    assert_eq!(code(&["--version"]), Some(0));
+    // Each refusal is one line on stderr, and nothing on stdout.
+    let out = l.run_binary(&["client", "show", "NOPE"]);
+    assert!(out.stdout.is_empty());
+    assert_eq!(String::from_utf8(out.stderr).unwrap().lines().count(), 1);
+}
+
+/// A ledger of 3,000 generated invoices: lists of it are more than a pipe holds.
+fn big_ledger() -> TestLedger {
+    let l = TestLedger::new();
+    let g = l.path().join("gen");
+    generated_csv(&l, &g, 3000, 7);
+    l.ok(&["import", "--dir", g.to_str().unwrap()]);
+    l
+}
+
+/// Run `ar args` into a pipe whose reader leaves after the first line; return the
+/// exit code and stderr.
+fn into_closed_pipe(l: &TestLedger, args: &[&str]) -> (Option<i32>, String) {
+    // More than a pipe holds, so ar is still writing when the reader leaves.
+    assert!(
+        l.ok(args).len() > 200_000,
+        "ar {args:?} prints too little to fill a pipe"
+    );
+    let mut child = l
+        .binary()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ar");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty());
+    // (The reader is dropped here: the pipe is closed.)
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // `ar aging | head`: the reader goes away after a line; ar stops writing and
+    // exits 0 without a word (no "broken pipe" error, no panic). On tables longer
+    // than a pipe holds (an aging of 3,000 invoices is not).
+    let l = big_ledger();
+    for args in [&["invoice", "list"][..], &["payment", "list"]] {
+        assert_eq!(
+            into_closed_pipe(&l, args),
+            (Some(0), String::new()),
+            "ar {args:?}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "bug: JSON and CSV output into a closed pipe ends with `error: internal error: Broken pipe (os error 32)`, exit 70"]
+fn a_closed_pipe_ends_quietly_for_json_and_csv_too() {
+    let l = big_ledger();
+    for args in [
+        &["invoice", "list", "--format", "json"][..],
+        &["invoice", "list", "--format", "csv"],
+        &["export", "--format", "json"],
+    ] {
+        assert_eq!(
+            into_closed_pipe(&l, args),
+            (Some(0), String::new()),
+            "ar {args:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------

@@ -596,6 +596,20 @@ fn fail_if_over_exits_3_only_when_something_is_that_late() {
     empty.ok(&["aging", "--fail-if-over", "0"]);
 }
 
+#[test]
+fn aging_of_a_missing_ledger_is_refused_and_creates_nothing() {
+    let l = TestLedger::new();
+    let err = l.fails(&["aging"], 1);
+    assert_eq!(
+        err,
+        format!(
+            "error: no ledger at {}: create it with `ar init` (or any command that writes), or check --db / AR_DB\n",
+            l.db.display()
+        )
+    );
+    assert!(!l.db.exists());
+}
+
 // ---------------------------------------------------------------------------------
 // What a user sees: the fixed snapshot ledger (tests/common), today 2026-11-23.
 

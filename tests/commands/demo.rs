@@ -1,7 +1,7 @@
 //! `ar demo`: a sample ledger of its own (never the user's), its reports, and the
 //! generator's CSV files.
 
-use crate::common::{TestLedger, add_client};
+use crate::common::{TestLedger, add_client, generated_csv};
 
 #[test]
 fn demo_builds_its_own_ledger_and_never_touches_ar_db() {
@@ -62,4 +62,99 @@ fn demo_with_ar_db_set_leaves_that_ledger_alone() {
         "{out}"
     );
     assert_eq!(before, l.dump());
+}
+
+#[test]
+fn demo_options_shape_the_sample() {
+    let l = TestLedger::new();
+    let db = l.file("demo.db");
+    let out = l.ok(&[
+        "demo",
+        "--db",
+        &db,
+        "--invoices",
+        "40",
+        "--clients",
+        "3",
+        "--seed",
+        "5",
+        "--end",
+        "2026-06-30",
+        "--days",
+        "90",
+    ]);
+    assert!(
+        out.starts_with(&format!("Sample ledger: {db} (3 clients, 40 invoices, ")),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nAging as of 2026-06-30 (days past due)\n"),
+        "{out}"
+    );
+    // The same seed gives the same ledger, another seed another one.
+    let again = l.ok(&[
+        "demo",
+        "--db",
+        &db,
+        "--invoices",
+        "40",
+        "--clients",
+        "3",
+        "--seed",
+        "5",
+        "--end",
+        "2026-06-30",
+        "--days",
+        "90",
+    ]);
+    assert_eq!(out, again);
+    let other = l.ok(&[
+        "demo",
+        "--db",
+        &db,
+        "--invoices",
+        "40",
+        "--clients",
+        "3",
+        "--seed",
+        "6",
+        "--end",
+        "2026-06-30",
+        "--days",
+        "90",
+    ]);
+    assert_ne!(out, other);
+    let first = l.ok(&["--db", &db, "invoice", "list", "--format", "csv"]);
+    let issued: Vec<&str> = first
+        .lines()
+        .skip(1)
+        .map(|r| r.split(',').nth(3).unwrap())
+        .collect();
+    assert!(
+        issued.iter().all(|d| ("2026-04-01".."2026-07-01").contains(d)),
+        "--days 90 before --end: {issued:?}"
+    );
+    l.fails(&["demo", "--db", &db, "--invoices", "0"], 2);
+    l.fails(&["demo", "--db", &db, "--end", "2026-02-30"], 1);
+}
+
+#[test]
+fn demo_csv_writes_the_three_import_files_and_no_ledger() {
+    let l = TestLedger::new();
+    let dir = l.path().join("gen");
+    generated_csv(&l, &dir, 60, 3);
+    let names: Vec<String> = crate::common::files(&dir).into_keys().collect();
+    assert_eq!(names, ["clients.csv", "invoices.csv", "payments.csv"]);
+    let invoices = std::fs::read_to_string(dir.join("invoices.csv")).unwrap();
+    assert_eq!(invoices.lines().count(), 61, "a header and 60 invoices");
+    assert!(
+        !l.db.exists() && !l.path().join(".cache").exists(),
+        "no ledger written"
+    );
+    // The same seed writes the same bytes; the files import as they are.
+    let again = l.path().join("again");
+    generated_csv(&l, &again, 60, 3);
+    assert_eq!(crate::common::files(&dir), crate::common::files(&again));
+    let out = l.ok(&["import", "--dir", dir.to_str().unwrap()]);
+    assert!(out.starts_with("imported 12 clients, 60 invoices, "), "{out}");
 }

@@ -277,6 +277,62 @@ fn export_to_a_dir_that_is_a_file_says_so() {
     assert_eq!(std::fs::read_to_string(&afile).unwrap(), "not a directory");
 }
 
+#[test]
+fn export_says_what_it_wrote_and_creates_the_directory() {
+    let l = TestLedger::new();
+    l.ok(&["client", "add", "ACME", "--name", "Acme"]);
+    l.ok(&[
+        "add-invoice",
+        "--client",
+        "ACME",
+        "--amount",
+        "10",
+        "--date",
+        "2026-11-01",
+    ]);
+    l.ok(&[
+        "add-invoice",
+        "--client",
+        "ACME",
+        "--amount",
+        "20",
+        "--date",
+        "2026-11-02",
+    ]);
+    l.ok(&["pay", "--client", "ACME", "--amount", "5", "--date", "2026-11-03"]);
+    let dir = l.file("new/backup");
+    let out = l.ok(&["export", "--dir", &dir]);
+    assert_eq!(
+        out,
+        format!("Exported 1 client, 2 invoices and 1 payment to {dir}\n")
+    );
+    assert_eq!(files(Path::new(&dir)).len(), 4);
+}
+
+#[cfg(unix)]
+#[test]
+fn export_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let l = small_ledger();
+    let dir = l.path().join("bk");
+    // A file of an earlier backup that others could read is made owner-only too.
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("clients.csv"), "old\n").unwrap();
+    std::fs::set_permissions(dir.join("clients.csv"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    l.ok(&["export", "--dir", dir.to_str().unwrap()]);
+    l.ok(&["export", "--format", "json", "--dir", dir.to_str().unwrap()]);
+    for name in [
+        "clients.csv",
+        "invoices.csv",
+        "ledger.csv",
+        "payments.csv",
+        "ledger.json",
+    ] {
+        let mode = std::fs::metadata(dir.join(name)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: mode {mode:o}");
+    }
+}
+
 fn partial_files(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .expect("read export dir")

@@ -271,6 +271,43 @@ fn a_quote_left_open_on_the_last_line_is_named() {
 }
 
 #[test]
+fn rows_the_strict_reader_cannot_read_for_sure_are_refused() {
+    let l = small_ledger();
+    // A row with more or fewer fields than the header: a shifted column would put
+    // values under the wrong names.
+    let p = l.write_file(
+        "p.csv",
+        "client,date,amount,reference\n\
+         ACME,2026-02-01,10,ok\n\
+         ACME,2026-02-01,10,a,b\n\
+         ACME,2026-02-01\n",
+    );
+    let stderr = refused(&l, &["import", "payments", &p], None);
+    let lines = error_lines(&stderr, &p);
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!("{p}:3: ")) && lines[0].contains("this row has 5 fields, the header 4"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{p}:4: ")) && lines[1].contains("this row has 2 fields, the header 4"),
+        "{stderr}"
+    );
+    // Text after a closing quote.
+    let q = l.write_file("q.csv", "code,name\nA,\"x\"y\n");
+    let stderr = refused(&l, &["import", "clients", &q], None);
+    let lines = error_lines(&stderr, &q);
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with(&format!("{q}:2: ")), "{stderr}");
+    // A header naming a column twice: which one is meant?
+    let h = l.write_file("h.csv", "code,name,Name\nA,Aye,Bee\n");
+    let stderr = refused(&l, &["import", "clients", &h], None);
+    let lines = error_lines(&stderr, &h);
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with(&format!("{h}:1: ")), "{stderr}");
+}
+
+#[test]
 fn missing_required_columns_are_named_on_the_header_line() {
     let l = small_ledger();
     let c = l.write_file("c.csv", "name,email\nAcme,a@b.example\n");
@@ -457,6 +494,92 @@ fn stdin_is_read_with_a_dash() {
         Some("\u{feff}\n\nclient,amount\n"),
     );
     expect_errors(&e, "stdin", &[(3, "date", "missing")]);
+}
+
+// ---------------------------------------------------------------------------------
+// The same file twice, and payments that look entered twice
+
+#[test]
+fn the_same_file_imported_again_is_refused_unless_again() {
+    let l = small_ledger();
+    let p = l.write_file(
+        "p.csv",
+        "client,date,amount,reference\nBETA,2026-02-01,60,first\n",
+    );
+    l.ok(&["import", "payments", &p]);
+    let err = refused(&l, &["import", "payments", &p], None);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "error: {p} was already imported into this ledger on 2026-11-23 "
+        )) && err.contains("add --again"),
+        "{err}"
+    );
+    // The same bytes by another name, or through a pipe: the same file.
+    let copy = l.write_file("copy.csv", &std::fs::read_to_string(&p).unwrap());
+    let err = refused(&l, &["import", "payments", &copy], None);
+    assert!(err.contains("was already imported"), "{err}");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let err = refused(&l, &["import", "payments", "-"], Some(&text));
+    assert!(err.starts_with("error: stdin was already imported"), "{err}");
+    // A dry run of it says the same, and writes nothing either.
+    let err = refused(&l, &["import", "payments", &p, "--dry-run"], None);
+    assert!(err.contains("was already imported"), "{err}");
+    // With --again it goes in, and its payment is now there twice (with a warning).
+    let out = l.run(&["import", "payments", &p, "--again"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("imported 1 payment for 1 client in "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.starts_with(&format!("warning: {p}:2: ")),
+        "{}",
+        out.stderr
+    );
+    let pays = l.ok(&["payment", "list", "--client", "BETA", "--format", "csv"]);
+    assert_eq!(pays.matches(",first,").count(), 2, "{pays}");
+    // Another file, even of the same rows in another order of columns, is new.
+    let other = l.write_file(
+        "other.csv",
+        "reference,client,date,amount\nsecond,BETA,2026-02-02,1\n",
+    );
+    l.ok(&["import", "payments", &other]);
+}
+
+#[test]
+fn a_payment_that_repeats_another_is_imported_with_a_warning() {
+    let l = small_ledger();
+    // Same client, date, amount and reference as the ledger's payment of 01-20, and
+    // a row repeating the row before it: both go in, both are named.
+    let p = l.write_file(
+        "p.csv",
+        "client,date,amount\n\
+         ACME,2026-01-20,40\n\
+         BETA,2026-02-01,5\n\
+         BETA,2026-02-01,5\n\
+         BETA,2026-02-01,6\n",
+    );
+    let before = l.dump();
+    let out = l.run(&["import", "payments", &p]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("imported 4 payments for 2 clients in "),
+        "{}",
+        out.stdout
+    );
+    let warnings: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(warnings.len(), 2, "{}", out.stderr);
+    for (line, w) in [2, 4].iter().zip(&warnings) {
+        assert!(
+            w.starts_with(&format!("warning: {p}:{line}: "))
+                && w.contains("same client, date, amount and reference"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_ne!(before, l.dump());
 }
 
 // ---------------------------------------------------------------------------------

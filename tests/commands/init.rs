@@ -19,3 +19,44 @@ fn init_is_optional_and_defaults_to_usd_net_30() {
     let err = l.fails(&["init", "--currency", "EUR"], 1);
     assert!(err.contains("cannot change") && err.contains("--db"), "{err}");
 }
+
+#[test]
+fn init_creates_the_ledger_with_its_settings() {
+    let l = TestLedger::new();
+    let out = l.ok(&["init", "--currency", "NZD", "--terms", "2/10 net 45"]);
+    assert_eq!(
+        out,
+        format!(
+            "Ledger {} initialised: currency NZD, terms 2/10 net 45\n",
+            l.db.display()
+        )
+    );
+    l.ok(&["client", "add", "ACME", "--name", "Acme Ltd"]);
+    let out = add_invoice(&l, "ACME", "10", "2026-11-01", &[]);
+    assert!(
+        out.contains("10.00 NZD") && out.contains("due 2026-12-16 (2/10 net 45)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn init_without_flags_says_what_the_ledger_holds() {
+    // Whatever its currency: not "initialised", and not the defaults (USD).
+    let l = TestLedger::new();
+    l.ok(&["init", "--currency", "NZD"]);
+    let ready = format!("Ledger {} is ready: currency NZD, terms net 30\n", l.db.display());
+    assert_eq!(l.ok(&["init"]), ready);
+    l.ok(&["client", "add", "ACME", "--name", "Acme Ltd"]);
+    add_invoice(&l, "ACME", "10", "2026-11-01", &[]);
+    assert_eq!(l.ok(&["init"]), ready);
+    // The same settings given again are not a change.
+    assert_eq!(l.ok(&["init", "--currency", "nzd", "--terms", "30"]), ready);
+}
+
+#[test]
+fn init_refuses_an_empty_currency_and_creates_nothing() {
+    let l = TestLedger::new();
+    let err = l.fails(&["init", "--currency", ""], 1);
+    assert!(err.contains("--currency") && err.contains("is empty"), "{err}");
+    assert!(!l.db.exists(), "a refused init created a ledger");
+}

@@ -546,6 +546,45 @@ fn void_with_allocations_does_not_point_at_a_missing_command() {
 }
 
 // ---------------------------------------------------------------------------------
+// As of a date.
+
+#[test]
+fn invoice_list_and_show_count_only_what_is_dated_up_to_as_of() {
+    let l = snapshot_ledger();
+    // On 09-30: INV-0001 had 1,000.00 of the payment of 09-20; INV-0003 was not yet
+    // paid (10-30); INV-0002 (issued 10-01) did not exist yet.
+    let rows = raw_rows(&l.ok(&[
+        "invoice",
+        "list",
+        "--client",
+        "ACME",
+        "--as-of",
+        "2026-09-30",
+        "--format",
+        "json",
+    ]));
+    let numbers: Vec<&str> = rows.iter().map(|r| raw(r, "number")).collect();
+    assert_eq!(numbers, [r#""INV-0001""#, r#""INV-0003""#]);
+    assert_eq!(raw(&rows[0], "open"), "250.00");
+    assert_eq!(raw(&rows[1], "open"), "400.00");
+    let show = l.ok(&["invoice", "show", "INV-0003", "--as-of", "2026-09-30"]);
+    assert!(
+        show.starts_with("INV-0003 — ACME (open as of 2026-09-30)\n"),
+        "{show}"
+    );
+    assert!(show.contains("\nNo payments allocated.\n"), "{show}");
+    let show = l.ok(&["invoice", "show", "INV-0003"]);
+    assert!(
+        show.starts_with("INV-0003 — ACME (paid as of 2026-11-23)\n"),
+        "{show}"
+    );
+    // Before its issue date an invoice is not listed at all.
+    let early = l.ok(&["invoice", "list", "--as-of", "2026-04-30", "--format", "json"]);
+    assert_eq!(early.trim(), "[]");
+    l.fails(&["invoice", "list", "--as-of", "2026-02-30"], 1);
+}
+
+// ---------------------------------------------------------------------------------
 // What a user sees: the fixed snapshot ledger (tests/common), today 2026-11-23.
 
 #[test]

@@ -2,7 +2,8 @@
 //! discounts, back-dated payments, and what the list shows.
 
 use crate::common::{
-    TestLedger, acme, add_invoice, alloc, allocations, bal, balances, field, pay, snapshot_ledger,
+    TestLedger, acme, add_invoice, alloc, allocations, bal, balances, field, pay, raw, raw_rows,
+    snapshot_ledger,
 };
 
 #[test]
@@ -269,6 +270,39 @@ fn early_payment_discount_inside_the_window_closes_the_invoice() {
     );
     assert_eq!(field(&l, "INV-0003", "open"), "0.00");
     assert_eq!(balances(&l, "ACME"), vec![], "nothing open, no credit");
+}
+
+#[test]
+fn payment_list_counts_only_payments_dated_up_to_as_of() {
+    let l = snapshot_ledger();
+    let dates = |args: &[&str]| -> Vec<String> {
+        raw_rows(&l.ok(args))
+            .iter()
+            .map(|p| raw(p, "date").trim_matches('"').to_string())
+            .collect()
+    };
+    assert_eq!(
+        dates(&["payment", "list", "--as-of", "2026-09-30", "--format", "json"]),
+        ["2026-07-01", "2026-07-15", "2026-09-20"]
+    );
+    assert_eq!(
+        dates(&["payment", "list", "--client", "acme", "--format", "json"]),
+        ["2026-09-20", "2026-10-30"]
+    );
+    // The credit a payment held then: ACME's 450.00 EUR of 10-30 held 50.00 from its
+    // own day on.
+    let rows = raw_rows(&l.ok(&[
+        "payment",
+        "list",
+        "--client",
+        "ACME",
+        "--as-of",
+        "2026-10-30",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(raw(&rows[1], "unapplied"), "50.00");
+    l.fails(&["payment", "list", "--as-of", "30/10/2026"], 1);
 }
 
 // ---------------------------------------------------------------------------------
