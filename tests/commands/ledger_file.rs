@@ -1,9 +1,9 @@
-//! Issue 2: where the ledger lives, how it is created and migrated, and the files it
-//! refuses to touch.
+//! Where the ledger lives, how it is opened, created and migrated, and the files it
+//! refuses to touch: not ledgers, newer schemas, permissions, empty files.
 
 use std::path::{Path, PathBuf};
 
-use crate::common::TestLedger;
+use crate::common::{TestLedger, open_existing};
 
 /// Every file in `dir` (recursively) with its bytes: equal snapshots mean nothing in
 /// the directory was written, created or removed.
@@ -34,8 +34,8 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 fn refused_untouched(l: &TestLedger, args: &[&str]) -> String {
     let before = snapshot(l.path());
     let out = l.run(args);
-    let stderr = String::from_utf8(out.stderr).expect("utf-8");
-    assert_eq!(out.status.code(), Some(1), "ar {args:?}:\n{stderr}");
+    let stderr = out.stderr;
+    assert_eq!(out.code, 1, "ar {args:?}:\n{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line expected:\n{stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -47,17 +47,26 @@ fn refused_untouched(l: &TestLedger, args: &[&str]) -> String {
     stderr
 }
 
+/// `PRAGMA name` of a ledger (`user_version`, `application_id`).
 fn pragma(db: &Path, name: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).expect("open");
-    conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+    open_existing(db)
+        .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
         .expect("pragma")
+}
+
+/// The schema version this build writes, read from a fresh ledger.
+fn current_schema() -> i64 {
+    let l = TestLedger::new();
+    l.ok(&["init"]);
+    pragma(&l.db, "user_version")
 }
 
 #[test]
 fn ledger_path_is_db_flag_then_ar_db_then_home() {
     let l = TestLedger::new();
+    std::fs::create_dir(l.path().join("flag")).unwrap();
     let flag_db = l.path().join("flag").join("by-flag.db");
-    // --db beats AR_DB (cmd() sets AR_DB to l.db), and missing directories are made.
+    // --db beats AR_DB (the harness sets AR_DB to l.db).
     l.ok(&[
         "--db",
         flag_db.to_str().unwrap(),
@@ -79,36 +88,69 @@ fn ledger_path_is_db_flag_then_ar_db_then_home() {
     let out = l.ok(&["client", "list"]);
     assert!(out.contains("ENV") && !out.contains("FLAG"), "{out}");
 
-    // Neither: ~/.local/share/ar/ledger.db under HOME.
+    // Neither (an empty AR_DB is not a path): ~/.local/share/ar/ledger.db under HOME,
+    // its directories created.
+    let no_ar_db = [("AR_DB", "")];
     let home_db = l.path().join(".local/share/ar/ledger.db");
-    let out = l
-        .cmd()
-        .env_remove("AR_DB")
-        .args(["client", "add", "HOME", "--name", "By home"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    l.ok_in(&no_ar_db, &["client", "add", "HOME", "--name", "By home"]);
     assert!(home_db.exists(), "ledger expected at {}", home_db.display());
-    let out = l
-        .cmd()
-        .env_remove("AR_DB")
-        .args(["client", "list"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("HOME") && !stdout.contains("ENV"), "{stdout}");
-    // An empty AR_DB is not a path: it falls back to HOME too.
-    let out = l
-        .cmd()
-        .env("AR_DB", "")
-        .args(["client", "list"])
-        .output()
-        .unwrap();
+    let out = l.ok_in(&no_ar_db, &["client", "list"]);
+    assert!(out.contains("HOME") && !out.contains("ENV"), "{out}");
+
+    // $XDG_DATA_HOME wins over HOME for the default location.
+    let xdg = l.path().join("xdg-data");
+    let xdg_env = [("AR_DB", ""), ("XDG_DATA_HOME", xdg.to_str().unwrap())];
+    l.ok_in(&xdg_env, &["client", "add", "XDG", "--name", "By XDG"]);
+    assert!(xdg.join("ar/ledger.db").exists());
+    let out = l.ok_in(&xdg_env, &["client", "list"]);
+    assert!(out.contains("XDG") && !out.contains("HOME"), "{out}");
+}
+
+#[test]
+fn a_given_path_in_a_missing_directory_is_refused_and_nothing_is_made() {
+    // Only the default location has its directories made: a --db or AR_DB typed
+    // wrong must not quietly grow a tree.
+    let l = TestLedger::new();
+    let missing = l.file("typo/ledger.db");
+    let err = refused_untouched(&l, &["--db", &missing, "client", "add", "ACME", "--name", "Acme"]);
     assert!(
-        String::from_utf8(out.stdout).unwrap().contains("HOME"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains(&format!(
+            "the directory {} does not exist",
+            l.path().join("typo").display()
+        )) && err.contains("--db"),
+        "{err}"
     );
+    let out = l.run_in(&[("AR_DB", &missing)], &["init"], b"");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+    assert!(!l.path().join("typo").exists());
+}
+
+#[test]
+fn reads_of_a_missing_ledger_are_refused_and_create_nothing() {
+    let l = TestLedger::new();
+    let expected = format!(
+        "error: no ledger at {}: create it with `ar init` (or any command that writes), or check --db / AR_DB\n",
+        l.db.display()
+    );
+    for args in [
+        &["aging"][..],
+        &["days-to-pay"],
+        &["client", "list"],
+        &["client", "show", "ACME"],
+        &["invoice", "list"],
+        &["invoice", "show", "INV-0001"],
+        &["payment", "list"],
+        &["export", "--format", "json"],
+        &["export", "--dir", &l.file("bk")],
+    ] {
+        let err = refused_untouched(&l, args);
+        assert_eq!(err, expected, "ar {args:?}");
+    }
+    assert!(!l.path().join("bk").exists());
+    // A read of a missing ledger in a missing directory says the same.
+    let err = refused_untouched(&l, &["--db", &l.file("nowhere/l.db"), "client", "list"]);
+    assert!(err.starts_with("error: no ledger at "), "{err}");
 }
 
 #[cfg(unix)]
@@ -116,7 +158,7 @@ fn ledger_path_is_db_flag_then_ar_db_then_home() {
 fn a_new_ledger_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let l = TestLedger::new();
-    l.ok(&["client", "list"]);
+    l.ok(&["init"]);
     let mode = std::fs::metadata(&l.db).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
     // Its WAL companions, while they exist, are no more open than the ledger.
@@ -130,12 +172,18 @@ fn a_new_ledger_is_readable_by_its_owner_only() {
 }
 
 #[test]
-fn a_new_ledger_is_migrated_to_schema_1_and_marked_as_ours() {
+fn a_new_ledger_is_migrated_to_the_latest_schema_and_marked_as_ours() {
     let l = TestLedger::new();
-    l.ok(&["client", "list"]);
-    assert_eq!(pragma(&l.db, "user_version"), 1);
+    l.ok(&["init"]);
+    // One version per file in migrations/.
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+        .count() as i64;
+    assert_eq!(pragma(&l.db, "user_version"), migrations);
+    assert_eq!(pragma(&l.db, "user_version"), ar::store::sqlite::schema_version());
     assert_eq!(pragma(&l.db, "application_id"), 1_634_890_355);
-    let conn = rusqlite::Connection::open(&l.db).unwrap();
+    let conn = open_existing(&l.db);
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .unwrap()
@@ -145,27 +193,37 @@ fn a_new_ledger_is_migrated_to_schema_1_and_marked_as_ours() {
         .unwrap();
     assert_eq!(
         tables,
-        ["allocations", "clients", "invoices", "payments", "settings"]
+        [
+            "allocations",
+            "clients",
+            "imports",
+            "invoices",
+            "payments",
+            "settings"
+        ]
     );
     drop(conn);
     // Opening again neither re-runs nor fails the migration.
     l.ok(&["client", "add", "ACME", "--name", "Acme"]);
     l.ok(&["client", "list"]);
-    assert_eq!(pragma(&l.db, "user_version"), 1);
+    assert_eq!(pragma(&l.db, "user_version"), migrations);
 }
 
 #[test]
 fn a_ledger_with_a_newer_schema_is_refused_and_left_byte_for_byte() {
+    let current = current_schema();
+    let newer = current + 1;
     let l = TestLedger::new();
     l.ok(&["client", "add", "ACME", "--name", "Acme"]);
     l.ok(&["add-invoice", "--client", "ACME", "--amount", "10"]);
     {
         let conn = rusqlite::Connection::open(&l.db).unwrap();
-        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.pragma_update(None, "user_version", newer).unwrap();
     }
-    assert_eq!(pragma(&l.db, "user_version"), 2);
+    assert_eq!(pragma(&l.db, "user_version"), newer);
     for args in [
         &["client", "list"][..],
+        &["aging"],
         &["client", "add", "NEW", "--name", "New"],
         &["add-invoice", "--client", "ACME", "--amount", "5"],
         &["pay", "--client", "ACME", "--amount", "5"],
@@ -175,8 +233,8 @@ fn a_ledger_with_a_newer_schema_is_refused_and_left_byte_for_byte() {
         let err = refused_untouched(&l, args);
         assert!(
             err.contains("newer version of ar")
-                && err.contains("schema 2")
-                && err.contains("knows up to 1")
+                && err.contains(&format!("schema {newer}"))
+                && err.contains(&format!("knows up to {current}"))
                 && err.contains("upgrade ar")
                 && err.contains("not changed"),
             "{err}"
@@ -238,24 +296,76 @@ fn unusable_ledger_paths_are_refused_with_a_fix() {
     std::fs::create_dir(&dir).unwrap();
     let err = refused_untouched(&l, &["--db", dir.to_str().unwrap(), "client", "list"]);
     assert!(err.contains("it is a directory") && err.contains("--db"), "{err}");
-    // Under a regular file: cannot be created.
+    let err = refused_untouched(&l, &["--db", dir.to_str().unwrap(), "init"]);
+    assert!(err.contains("it is a directory") && err.contains("--db"), "{err}");
+    // Under a regular file: nothing to read there.
     let file = l.path().join("plain-file");
     std::fs::write(&file, "x").unwrap();
     let under = file.join("ledger.db");
     let err = refused_untouched(&l, &["--db", under.to_str().unwrap(), "client", "list"]);
     assert!(
-        err.contains("cannot create the ledger") && err.contains("writable directory"),
+        err.contains(under.to_str().unwrap()) && err.contains("--db"),
         "{err}"
     );
 }
 
 #[test]
+#[ignore = "bug: a write to --db under a regular file says `cannot read the ledger ...: check its permissions` instead of that the ledger cannot be created there"]
+fn a_ledger_that_cannot_be_created_says_so() {
+    let l = TestLedger::new();
+    let file = l.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let under = file.join("ledger.db");
+    let err = refused_untouched(
+        &l,
+        &[
+            "--db",
+            under.to_str().unwrap(),
+            "client",
+            "add",
+            "ACME",
+            "--name",
+            "Acme",
+        ],
+    );
+    assert!(
+        err.contains(&format!("cannot create the ledger {}", under.display())) && err.contains("--db"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("permissions"),
+        "nothing is wrong with permissions: {err}"
+    );
+}
+
+#[test]
 fn an_empty_file_becomes_a_ledger() {
-    // `touch ledger.db` before the first command: nothing to lose, so it is used.
+    // `touch ledger.db` before the first command: nothing to lose, so a write uses it.
     let l = TestLedger::new();
     std::fs::write(&l.db, "").unwrap();
+    // A write that is refused leaves it empty.
+    let err = refused_untouched(&l, &["add-invoice", "--client", "NOPE", "--amount", "5"]);
+    assert!(err.contains("unknown client `NOPE`"), "{err}");
+    assert_eq!(std::fs::metadata(&l.db).unwrap().len(), 0);
     l.ok(&["client", "add", "ACME", "--name", "Acme"]);
-    assert_eq!(pragma(&l.db, "user_version"), 1);
+    assert_eq!(pragma(&l.db, "user_version"), current_schema());
+}
+
+#[test]
+#[ignore = "bug: a reading command on an existing empty file fails with an internal error (exit 70, `no such table: clients`)"]
+fn a_read_of_an_empty_file_is_refused_and_leaves_it_empty() {
+    let l = TestLedger::new();
+    std::fs::write(&l.db, "").unwrap();
+    for args in [
+        &["client", "list"][..],
+        &["aging"],
+        &["invoice", "list"],
+        &["export", "--format", "json"],
+    ] {
+        let err = refused_untouched(&l, args);
+        assert!(err.contains(l.db.to_str().unwrap()), "{err}");
+    }
+    assert_eq!(std::fs::metadata(&l.db).unwrap().len(), 0);
 }
 
 #[test]
@@ -274,8 +384,14 @@ fn a_refused_command_on_a_missing_ledger_explains_itself() {
         ],
         1,
     );
-    assert!(err.contains("invalid date `2026-02-30`"), "{err}");
+    assert!(err.contains("invalid issue date `2026-02-30`"), "{err}");
     assert!(!l.db.exists(), "a refused command created no ledger");
+    // So is a refusal found only once the ledger is open: the file it began goes again.
+    let err = l.fails(&["add-invoice", "--client", "ACME", "--amount", "5"], 1);
+    assert!(err.contains("unknown client `ACME`"), "{err}");
+    assert!(!l.db.exists(), "a refused write left a ledger behind");
+    let names: Vec<String> = crate::common::files(l.path()).into_keys().collect();
+    assert_eq!(names, Vec::<String>::new(), "no side files either");
 }
 
 /// Permission bits do not bind root (as in some containers): there the checks below
@@ -308,8 +424,8 @@ fn unreadable_and_read_only_ledgers_are_refused_with_the_reason() {
         &["add-invoice", "--client", "ACME", "--amount", "5"],
     ] {
         let out = l.run(args);
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        let err = out.stderr;
+        assert_eq!(out.code, 1, "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
             err.starts_with("error: the ledger") && err.contains("is read-only") && err.contains("--db"),

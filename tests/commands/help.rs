@@ -1,0 +1,95 @@
+//! `--help` of `ar` and of every subcommand, as snapshots: a change to any help text
+//! shows in review. The commands are found by walking `ar::cli::command()`, so a new
+//! one gets a snapshot (which must then be reviewed and committed) without editing
+//! this file.
+
+use crate::common::TestLedger;
+
+/// The width help is wrapped at: clap's own when it finds no terminal.
+const WIDTH: usize = 100;
+
+/// Every command's words below `ar`: `[]`, `["client"]`, `["client", "add"]`, ...
+fn command_paths(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+    out.push(prefix.to_vec());
+    for sub in cmd.get_subcommands() {
+        let mut path = prefix.to_vec();
+        path.push(sub.get_name().to_string());
+        command_paths(sub, &path, out);
+    }
+}
+
+/// What `ar WORDS... --help` prints. Parsed as `ar::cli::run` parses it, with the
+/// wrap width fixed: clap takes the width from the test process's terminal and
+/// `COLUMNS`, not from the environment handed to `run` (see
+/// `help_is_wrapped_at_the_width_handed_in`).
+fn help_text(words: &[String]) -> String {
+    let argv = std::iter::once("ar".to_string())
+        .chain(words.iter().cloned())
+        .chain(std::iter::once("--help".to_string()));
+    let err = ar::cli::command()
+        .term_width(WIDTH)
+        .try_get_matches_from(argv)
+        .expect_err("--help stops the parse");
+    assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{words:?}");
+    err.render().to_string()
+}
+
+/// Help texts that look wrong to the reviewer: no snapshot of theirs is accepted
+/// until they are fixed (each has an ignored test below saying what is wrong).
+const NOT_ACCEPTED: &[&str] = &["ar-demo"];
+
+#[test]
+fn help_of_every_command() {
+    let mut paths = Vec::new();
+    command_paths(&ar::cli::command(), &[], &mut paths);
+    assert!(paths.len() > 20, "the walk found the commands: {paths:?}");
+    let l = TestLedger::new();
+    for words in &paths {
+        let text = help_text(words);
+        let name = std::iter::once("ar")
+            .chain(words.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("-");
+        if !NOT_ACCEPTED.contains(&name.as_str()) {
+            insta::assert_snapshot!(format!("help_{name}"), text);
+        }
+        // What `run` prints is that text (but for its wrapping): on stdout, exit 0,
+        // touching no ledger.
+        let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = l.run(&args);
+        assert_eq!((out.code, out.stderr.as_str()), (0, ""), "ar {args:?}");
+        assert_eq!(squeeze(&out.stdout), squeeze(&text), "ar {args:?}");
+    }
+    assert!(!l.db.exists(), "help created a ledger");
+}
+
+/// The words of a text, whatever its wrapping.
+fn squeeze(text: &str) -> Vec<&str> {
+    text.split_whitespace().collect()
+}
+
+#[test]
+#[ignore = "bug: ar::cli::run wraps help at the width of the test process's terminal or COLUMNS, not the COLUMNS of the Env handed in"]
+fn help_is_wrapped_at_the_width_handed_in() {
+    let mut l = TestLedger::new();
+    l.set_env("COLUMNS", "60");
+    let out = l.run(&["import", "--help"]);
+    assert_eq!(out.code, 0);
+    for line in out.stdout.lines() {
+        assert!(line.chars().count() <= 60, "wider than COLUMNS=60: {line:?}");
+    }
+}
+
+#[test]
+#[ignore = "bug: `ar demo --help` says --db defaults to $AR_DB, but demo never uses AR_DB (it builds ~/.cache/ar/demo.db)"]
+fn demo_help_says_where_the_sample_goes() {
+    let text = help_text(&["demo".to_string()]);
+    let db = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("--db "))
+        .nth(1)
+        .expect("--db is described");
+    assert!(!db.contains("$AR_DB"), "ar demo never uses AR_DB: {db}");
+    insta::assert_snapshot!("help_ar-demo", text);
+}
