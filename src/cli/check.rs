@@ -1,6 +1,5 @@
 //! `ar check`
 
-
 use anyhow::Result;
 use clap::Args;
 

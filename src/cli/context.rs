@@ -34,7 +34,10 @@ impl Env {
 
     pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Env {
         Env {
-            vars: pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -141,7 +144,12 @@ impl<'a> Context<'a> {
         self.open_ledger_at(&path, access, location)
     }
 
-    pub fn open_ledger_at(&self, path: &std::path::Path, access: Access, location: Location) -> Result<Ledger> {
+    pub fn open_ledger_at(
+        &self,
+        path: &std::path::Path,
+        access: Access,
+        location: Location,
+    ) -> Result<Ledger> {
         let mut store = SqliteStore::open(path, access, location)?;
         // Hidden, for tests: take the bulk path with small files.
         if let Some(n) = self.env.get("AR_BULK_ENTRIES").and_then(|v| v.parse().ok()) {
@@ -158,7 +166,9 @@ impl<'a> Context<'a> {
 
 /// `~/.local/share/ar` on Linux (the XDG data directory), the platform's own elsewhere.
 pub fn data_dir(env: &Env) -> Result<PathBuf> {
-    platform_dir(env, "XDG_DATA_HOME", ".local/share", |d| d.data_dir().to_path_buf())
+    platform_dir(env, "XDG_DATA_HOME", ".local/share", |d| {
+        d.data_dir().to_path_buf()
+    })
 }
 
 /// `~/.cache/ar` on Linux (the XDG cache directory), the platform's own elsewhere.
@@ -172,7 +182,11 @@ fn platform_dir(
     under_home: &str,
     other: impl Fn(&directories::ProjectDirs) -> PathBuf,
 ) -> Result<PathBuf> {
-    let no_home = || LedgerError::Refused("cannot find a home directory for the ledger: give --db PATH or set AR_DB".into());
+    let no_home = || {
+        LedgerError::Refused(
+            "cannot find a home directory for the ledger: give --db PATH or set AR_DB".into(),
+        )
+    };
     if cfg!(all(unix, not(target_os = "macos"))) {
         // The XDG rules, from the environment handed in (what `directories` does on
         // these systems, from the process's).

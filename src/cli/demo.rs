@@ -57,9 +57,7 @@ pub fn run_demo(ctx: &mut Context, args: DemoArgs) -> Result<()> {
     let end = ctx.date_or_today(args.end.as_deref(), Field::Date)?;
     let spec = GenSpec {
         invoices: args.invoices,
-        clients: args
-            .clients
-            .or((args.invoices < 1_000).then_some(12)),
+        clients: args.clients.or((args.invoices < 1_000).then_some(12)),
         seed: args.seed,
         end,
         days: args.days,

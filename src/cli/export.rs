@@ -9,13 +9,13 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::LedgerError;
-use crate::render::plural;
-use crate::store::sqlite::Access;
 use crate::domain::entities::{Client, Invoice, Payment};
 use crate::ledger::export::{
     CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, SETTINGS_HEADER, client_record,
     invoice_record, payment_record,
 };
+use crate::render::plural;
+use crate::store::sqlite::Access;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {

@@ -180,7 +180,11 @@ fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
 
 fn summary_line(s: &ImportSummary) -> String {
     let mut parts = Vec::new();
-    for (n, noun) in [(s.clients, "client"), (s.invoices, "invoice"), (s.payments, "payment")] {
+    for (n, noun) in [
+        (s.clients, "client"),
+        (s.invoices, "invoice"),
+        (s.payments, "payment"),
+    ] {
         if n > 0 {
             parts.push(counted(n, noun));
         }

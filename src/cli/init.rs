@@ -1,6 +1,5 @@
 //! `ar init`
 
-
 use anyhow::Result;
 use clap::Args;
 

@@ -137,7 +137,10 @@ pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
             } else {
                 String::new()
             };
-            format!("{} after issue, as given{discount}", crate::render::plural(days, "day"))
+            format!(
+                "{} after issue, as given{discount}",
+                crate::render::plural(days, "day")
+            )
         }
         None => inv.terms.to_string(),
     };
@@ -169,14 +172,23 @@ fn run_invoice_list(ctx: &mut Context, args: InvoiceListArgs) -> Result<()> {
 
 fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
     let as_of = ctx.date_or_today(args.as_of.as_deref(), Field::Date)?;
-    let detail = ctx.open_ledger(Access::Read)?.invoice_detail(&args.number, as_of)?;
+    let detail = ctx
+        .open_ledger(Access::Read)?
+        .invoice_detail(&args.number, as_of)?;
     match args.format {
         Format::Json => render::write_json(&mut ctx.out, &detail),
         Format::Csv => render::write_csv(&mut ctx.out, &allocations_sheet(&detail.allocations)),
         Format::Table => {
             let i = &detail.invoice;
             let out = &mut ctx.out;
-            writeln!(out, "{} — {} ({} as of {})", i.number, i.client, i.status.as_str(), detail.as_of)?;
+            writeln!(
+                out,
+                "{} — {} ({} as of {})",
+                i.number,
+                i.client,
+                i.status.as_str(),
+                detail.as_of
+            )?;
             writeln!(out, "  issued:  {}", i.issue_date)?;
             writeln!(out, "  due:     {} ({})", i.due_date, i.terms)?;
             writeln!(out, "  amount:  {}", i.amount)?;

@@ -22,8 +22,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 pub use context::{Context, Env, Io, cache_dir, data_dir};
 
-use crate::domain::error::{ErrorKind, kind_of};
 use crate::domain::LedgerError;
+use crate::domain::error::{ErrorKind, kind_of};
 
 /// A command-line accounts-receivable tracker: clients, invoices, payments and who owes
 /// what, how late.
@@ -93,7 +93,11 @@ pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
             let text = e.render().to_string();
             let to = if e.use_stderr() { io.err } else { io.out };
             let _ = to.write_all(text.as_bytes()).and_then(|()| to.flush());
-            return if e.use_stderr() { exit_code(ErrorKind::Usage) } else { 0 };
+            return if e.use_stderr() {
+                exit_code(ErrorKind::Usage)
+            } else {
+                0
+            };
         }
     };
     let clock = match context::clock(env) {

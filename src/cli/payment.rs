@@ -1,6 +1,5 @@
 //! `ar pay`, `ar payment list`
 
-
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
@@ -133,7 +132,9 @@ pub fn run_pay(ctx: &mut Context, args: PayArgs) -> Result<()> {
 
 fn run_payment_list(ctx: &mut Context, args: PaymentListArgs) -> Result<()> {
     let as_of = ctx.date_or_today(args.as_of.as_deref(), Field::Date)?;
-    let payments = ctx.open_ledger(Access::Read)?.payments(args.client.as_deref(), as_of)?;
+    let payments = ctx
+        .open_ledger(Access::Read)?
+        .payments(args.client.as_deref(), as_of)?;
     render::write(&mut ctx.out, args.format, ctx.style, &payments, || {
         payments_sheet(&payments)
     })

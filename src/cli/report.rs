@@ -100,7 +100,9 @@ pub fn run_aging(ctx: &mut Context, args: AgingArgs) -> Result<()> {
         by_invoice: args.by == AgingBy::Invoice,
         min_days: args.min_days.map(i64::from),
     };
-    let report = ctx.open_ledger(Access::Read)?.aging(&spec, args.client.as_deref())?;
+    let report = ctx
+        .open_ledger(Access::Read)?
+        .aging(&spec, args.client.as_deref())?;
     if args.format == Format::Table {
         writeln!(
             ctx.out,

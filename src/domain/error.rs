@@ -105,9 +105,7 @@ pub enum LedgerError {
         reason: String,
     },
 
-    #[error(
-        "unknown currency `{code}`: use an ISO 4217 code such as USD, EUR, NZD, JPY or KWD"
-    )]
+    #[error("unknown currency `{code}`: use an ISO 4217 code such as USD, EUR, NZD, JPY or KWD")]
     UnknownCurrency { field: Field, code: String },
 
     #[error("invalid {} `{input}`: {reason}", field.noun())]
@@ -142,7 +140,9 @@ pub enum LedgerError {
         reason: String,
     },
 
-    #[error("unknown client `{code}`: add it with `ar client add {code} --name \"...\"` or see `ar client list`")]
+    #[error(
+        "unknown client `{code}`: add it with `ar client add {code} --name \"...\"` or see `ar client list`"
+    )]
     UnknownClient { code: String },
 
     #[error("client `{code}` already exists: choose another code, or change it with `ar client edit {code}`")]
@@ -233,11 +233,7 @@ pub enum LedgerError {
     #[error(
         "{file} was already imported into this ledger on {when} ({rows} rows, the same bytes): importing it again would enter every row twice; if that is what you want, add --again"
     )]
-    AlreadyImported {
-        file: String,
-        when: String,
-        rows: u64,
-    },
+    AlreadyImported { file: String, when: String, rows: u64 },
 
     /// A sum a report or a write would need is larger than the ledger can hold.
     #[error(
@@ -257,7 +253,9 @@ pub enum LedgerError {
         differences: usize,
     },
 
-    #[error("no ledger at {path}: create it with `ar init` (or any command that writes), or check --db / AR_DB")]
+    #[error(
+        "no ledger at {path}: create it with `ar init` (or any command that writes), or check --db / AR_DB"
+    )]
     NoLedger { path: String },
 
     #[error(
@@ -342,7 +340,11 @@ pub type LedgerResult<T> = Result<T, LedgerError>;
 
 /// `1 problem`, `2 problems`.
 fn counted(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// How a command failed, which decides its exit code (one mapping, in `cli`).
@@ -417,7 +419,8 @@ mod tests {
 
     #[test]
     fn kinds_are_found_anywhere_in_the_chain() {
-        let refused = anyhow::Error::from(LedgerError::UnknownClient { code: "X".into() }).context("in row 3");
+        let refused =
+            anyhow::Error::from(LedgerError::UnknownClient { code: "X".into() }).context("in row 3");
         assert_eq!(kind_of(&refused), ErrorKind::Refused);
         let busy = anyhow::Error::from(Busy {
             address: "l.db".into(),

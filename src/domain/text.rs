@@ -63,7 +63,11 @@ pub fn client_code(code: &str) -> Result<String, LedgerError> {
     let code = clean_text(Field::Code, code, 40)?;
     let allowed = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
     let starts_well = code.chars().next().is_some_and(char::is_alphanumeric);
-    if let Some(bad) = code.chars().find(|&c| !allowed(c)).or((!starts_well).then_some('-')) {
+    if let Some(bad) = code
+        .chars()
+        .find(|&c| !allowed(c))
+        .or((!starts_well).then_some('-'))
+    {
         let what = if bad.is_whitespace() {
             "contains spaces".to_string()
         } else if !starts_well {
@@ -96,7 +100,8 @@ pub fn email(text: Option<&str>) -> Result<Option<String>, LedgerError> {
     if local.is_empty()
         || !domain_ok
         || e.len() > 254
-        || e.chars().any(|c| c.is_whitespace() || c.is_control() || is_invisible_control(c))
+        || e.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || is_invisible_control(c))
     {
         return Err(bad());
     }
@@ -124,7 +129,18 @@ mod tests {
         for good in ["ACME", "acme-1", "C000001", "a_b.c", "Ä-1", "9LIVES"] {
             assert_eq!(client_code(good).unwrap(), good);
         }
-        for bad in ["a/b", "=SUM(A1)", "my email", "-X", ".X", "a\u{202E}b", "", "a,b", "x'y", "@home"] {
+        for bad in [
+            "a/b",
+            "=SUM(A1)",
+            "my email",
+            "-X",
+            ".X",
+            "a\u{202E}b",
+            "",
+            "a,b",
+            "x'y",
+            "@home",
+        ] {
             assert!(client_code(bad).is_err(), "{bad:?}");
         }
         let e = client_code("a/b").unwrap_err();
@@ -142,9 +158,14 @@ mod tests {
 
     #[test]
     fn emails_need_both_sides_and_a_domain() {
-        assert_eq!(email(Some(" a@b.example ")).unwrap().as_deref(), Some("a@b.example"));
+        assert_eq!(
+            email(Some(" a@b.example ")).unwrap().as_deref(),
+            Some("a@b.example")
+        );
         assert_eq!(email(Some("")).unwrap(), None);
-        for bad in ["@", "a@", "@b.c", "a@b", "a b@c.d", "a@b..c", "a@.b", "a@b.", "a@b@c.d"] {
+        for bad in [
+            "@", "a@", "@b.c", "a@b", "a b@c.d", "a@b..c", "a@.b", "a@b.", "a@b@c.d",
+        ] {
             assert!(email(Some(bad)).is_err(), "{bad:?}");
         }
     }

@@ -111,7 +111,6 @@ impl Sums {
 }
 
 impl AgingAmounts {
-
     fn serialize_into<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         for (label, amount) in self.labels.iter().zip(&self.buckets) {
             map.serialize_entry(label, amount)?;

@@ -143,7 +143,11 @@ impl DaysToPayReport {
         // "1 day late", "1.5 days late".
         let days = |r: Ratio| {
             let n = r.short();
-            if n == "1" { "1 day".to_string() } else { format!("{n} days") }
+            if n == "1" {
+                "1 day".to_string()
+            } else {
+                format!("{n} days")
+            }
         };
         let tail = if diff.is_positive() {
             format!("{} late", days(diff))
@@ -227,7 +231,10 @@ impl<'a> DaysToPayFold<'a> {
                 c,
                 CurrencyFigures {
                     currency: c,
-                    figures: self.per_currency.get(&c).map_or_else(|| Sums::default().figures(), Sums::figures),
+                    figures: self
+                        .per_currency
+                        .get(&c)
+                        .map_or_else(|| Sums::default().figures(), Sums::figures),
                     dso: Ratio::new(open.minor() * i128::from(self.spec.dso_days), invoiced.minor()),
                     open: open.to_money(c, "open balances")?,
                     invoiced: invoiced.to_money(c, "amounts invoiced")?,

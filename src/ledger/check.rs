@@ -65,9 +65,12 @@ impl Ledger {
                 integrity: txn.integrity_problems()?,
                 ..CheckReport::default()
             };
-            let codes: HashMap<i64, String> = txn.client_refs()?.into_iter().map(|c| (c.id, c.code)).collect();
+            let codes: HashMap<i64, String> =
+                txn.client_refs()?.into_iter().map(|c| (c.id, c.code)).collect();
             txn.each_client_state(&mut |client, scope, stored| {
-                let code = codes.get(&client).map_or_else(|| format!("#{client}"), String::clone);
+                let code = codes
+                    .get(&client)
+                    .map_or_else(|| format!("#{client}"), String::clone);
                 check_client(&code, scope, &stored, &mut report);
                 Ok(())
             })?;
@@ -83,8 +86,13 @@ fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: 
     report.invoices += stored.invoices.len() as u64;
     report.payments += stored.payments.len() as u64;
     report.allocations += stored.allocations.len() as u64;
-    let invoices: HashMap<i64, &StoredInvoiceState> = stored.invoices.iter().map(|i| (i.state.id, i)).collect();
-    let number = |id: i64| invoices.get(&id).map_or_else(|| format!("invoice id {id}"), |i| i.number.clone());
+    let invoices: HashMap<i64, &StoredInvoiceState> =
+        stored.invoices.iter().map(|i| (i.state.id, i)).collect();
+    let number = |id: i64| {
+        invoices
+            .get(&id)
+            .map_or_else(|| format!("invoice id {id}"), |i| i.number.clone())
+    };
     let money = |minor: i64, currency: Option<Currency>| match currency {
         Some(c) => Money::new(minor, c).to_string(),
         None => format!("{minor} (minor units)"),
@@ -110,7 +118,12 @@ fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: 
         let entry = || format!("invoice {}", inv.number);
         if inv.state.settled != expected.0 {
             let c = Some(inv.currency);
-            differ(entry(), "settled", money(inv.state.settled, c), money(expected.0, c));
+            differ(
+                entry(),
+                "settled",
+                money(inv.state.settled, c),
+                money(expected.0, c),
+            );
         }
         if inv.state.closed_on != expected.1 {
             differ(entry(), "closed_on", day(inv.state.closed_on), day(expected.1));
@@ -146,8 +159,16 @@ fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: 
                 a.date
             ),
             "amount",
-            if stored_has { money(a.amount, c) } else { "none".into() },
-            if replay_has { money(a.amount, c) } else { "none".into() },
+            if stored_has {
+                money(a.amount, c)
+            } else {
+                "none".into()
+            },
+            if replay_has {
+                money(a.amount, c)
+            } else {
+                "none".into()
+            },
         );
     }
 }
@@ -155,7 +176,16 @@ fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: 
 /// Allocations in one list and not the other: (allocation, stored has it, replay has it).
 fn allocation_differences(stored: &StoredDerived, replayed: &[Allocation]) -> Vec<(Allocation, bool, bool)> {
     type Key = (i64, i64, &'static str, Date, i64, bool);
-    let key = |a: &Allocation| -> Key { (a.payment_id, a.invoice_id, a.kind.as_str(), a.date, a.amount, a.held) };
+    let key = |a: &Allocation| -> Key {
+        (
+            a.payment_id,
+            a.invoice_id,
+            a.kind.as_str(),
+            a.date,
+            a.amount,
+            a.held,
+        )
+    };
     let mut counts: HashMap<Key, (i64, Allocation)> = HashMap::new();
     for a in &stored.allocations {
         counts.entry(key(a)).or_insert((0, a.clone())).0 += 1;

@@ -144,10 +144,13 @@ impl Batch<'_> {
     /// Void an invoice: it keeps its row and leaves every balance. Refused while
     /// anything is allocated to it (spec: Invoices), or before its issue date.
     pub fn void_invoice(&mut self, number: &str, on: Date, reason: Option<&str>) -> Result<InvoiceId> {
-        let found = self.txn.invoice_ref(number)?.ok_or_else(|| LedgerError::UnknownInvoice {
-            field: Field::Number,
-            number: number.trim().to_string(),
-        })?;
+        let found = self
+            .txn
+            .invoice_ref(number)?
+            .ok_or_else(|| LedgerError::UnknownInvoice {
+                field: Field::Number,
+                number: number.trim().to_string(),
+            })?;
         // Locked before anything of it is read for the decision.
         let code = self.client_code_of(found.client_id)?;
         self.find_client(&code)?;
@@ -157,7 +160,10 @@ impl Batch<'_> {
             .invoice(found.id, crate::domain::dates::end_of_time())?
             .ok_or_else(|| crate::internal!("invoice {} vanished", found.id))?;
         if invoice.status == InvoiceStatus::Void {
-            return Err(LedgerError::AlreadyVoid { number: invoice.number }.into());
+            return Err(LedgerError::AlreadyVoid {
+                number: invoice.number,
+            }
+            .into());
         }
         if invoice.settled.minor > 0 {
             return Err(LedgerError::VoidWithPayments {

@@ -64,7 +64,9 @@ pub struct Ledger {
 impl Ledger {
     /// Open the ledger file at `path` (see [`SqliteStore::open`]).
     pub fn open(path: &Path, access: Access, location: Location) -> Result<Ledger> {
-        Ok(Ledger::from_store(Box::new(SqliteStore::open(path, access, location)?)))
+        Ok(Ledger::from_store(Box::new(SqliteStore::open(
+            path, access, location,
+        )?)))
     }
 
     /// A new ledger in memory, with its schema and default settings.

@@ -134,7 +134,9 @@ impl Batch<'_> {
             NamedInvoice::None => None,
             NamedInvoice::Found(found) => Some(found),
             NamedInvoice::Unknown(number) => return Err(unknown(number).into()),
-            NamedInvoice::Number(number) => Some(self.txn.invoice_ref(&number)?.ok_or_else(|| unknown(number))?),
+            NamedInvoice::Number(number) => {
+                Some(self.txn.invoice_ref(&number)?.ok_or_else(|| unknown(number))?)
+            }
         };
         let invoice = match found {
             None => None,

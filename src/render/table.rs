@@ -133,7 +133,9 @@ mod tests {
     #[test]
     fn amounts_never_wrap_on_a_narrow_terminal() {
         let usd = Currency::parse("USD").unwrap();
-        let titles = ["client", "name", "currency", "current", "1-30", "31-60", "61-90", "90+", "total"];
+        let titles = [
+            "client", "name", "currency", "current", "1-30", "31-60", "61-90", "90+", "total",
+        ];
         let mut sheet = Sheet::new(titles.map(Column::new).to_vec());
         let m = |minor| Cell::Money(Money::new(minor, usd));
         sheet.rows.push(vec![
@@ -142,7 +144,7 @@ mod tests {
             Cell::text("USD"),
             m(123_456_789),
             m(0),
-            m(98_765_432_10),
+            m(9_876_543_210),
             m(5),
             m(1_000_000),
             m(99_999_999_999),

@@ -171,13 +171,21 @@ pub trait ReadTxn {
     ) -> Result<()>;
 
     /// Every non-void invoice the replay closed on a day in `(after, until]`.
-    fn closed_items(&mut self, after: Date, until: Date, f: &mut dyn FnMut(ClosedItem) -> Result<()>)
-    -> Result<()>;
+    fn closed_items(
+        &mut self,
+        after: Date,
+        until: Date,
+        f: &mut dyn FnMut(ClosedItem) -> Result<()>,
+    ) -> Result<()>;
 
     /// Every non-void invoice issued in `(after, until]`: its currency and amount
     /// (DSO's amount invoiced).
-    fn issued_amounts(&mut self, after: Date, until: Date, f: &mut dyn FnMut(Currency, i64) -> Result<()>)
-    -> Result<()>;
+    fn issued_amounts(
+        &mut self,
+        after: Date,
+        until: Date,
+        f: &mut dyn FnMut(Currency, i64) -> Result<()>,
+    ) -> Result<()>;
 
     /// The facts a replay of `client` from `from` needs: its payments dated on or
     /// after the scope's start, in (date, id) order; and, when there is at least one
@@ -215,7 +223,11 @@ pub trait ReadTxn {
     fn integrity_problems(&mut self) -> Result<Vec<String>>;
 
     /// Every client in id order.
-    fn each_client(&mut self, limit_currency: Currency, f: &mut dyn FnMut(Client) -> Result<()>) -> Result<()>;
+    fn each_client(
+        &mut self,
+        limit_currency: Currency,
+        f: &mut dyn FnMut(Client) -> Result<()>,
+    ) -> Result<()>;
 
     /// Every invoice (void ones too) in id order, then every payment in id order,
     /// each as it stands after every entry.

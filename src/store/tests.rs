@@ -57,7 +57,12 @@ fn invoice<'a>(number: &'a str, client_id: ClientId, issue: &str, amount: i64) -
     }
 }
 
-fn payment(client_id: ClientId, date: &str, amount: i64, invoice_id: Option<InvoiceId>) -> NewPaymentRow<'static> {
+fn payment(
+    client_id: ClientId,
+    date: &str,
+    amount: i64,
+    invoice_id: Option<InvoiceId>,
+) -> NewPaymentRow<'static> {
     NewPaymentRow {
         client_id,
         currency: usd(),
@@ -94,7 +99,10 @@ fn small_ledger(store: &mut dyn Store, hint: WriteHint) -> Result<(ClientId, [In
 pub(super) fn settings_round_trip(b: &dyn Backend) -> Result<()> {
     let mut store = b.fresh();
     let mut txn = store.write(b.hint())?;
-    assert!(txn.schema_version()? >= 1, "the schema comes with the first write");
+    assert!(
+        txn.schema_version()? >= 1,
+        "the schema comes with the first write"
+    );
     txn.set_setting("b", "2")?;
     txn.set_setting("a", "1")?;
     txn.set_setting("a", "one")?;
@@ -132,7 +140,10 @@ pub(super) fn clients_are_unique_in_any_ascii_case(b: &dyn Backend) -> Result<()
     let ae = txn.insert_client(&client("ä-1"))?;
     assert!(acme > 0 && ae > acme, "ids increase in entry order");
     let err = txn.insert_client(&client("ACME")).unwrap_err();
-    assert!(matches!(err.downcast_ref(), Some(LedgerError::DuplicateClient { .. })), "{err}");
+    assert!(
+        matches!(err.downcast_ref(), Some(LedgerError::DuplicateClient { .. })),
+        "{err}"
+    );
     // NOCASE-style folding: ASCII letters only.
     txn.insert_client(&client("Ä-1"))?;
     assert_eq!(txn.client_by_code(" acme ", usd())?.map(|c| c.id), Some(acme));
@@ -151,9 +162,16 @@ pub(super) fn clients_are_unique_in_any_ascii_case(b: &dyn Backend) -> Result<()
     let stored = read.client_by_id(acme, usd())?.unwrap();
     assert_eq!(
         (stored.name.as_str(), stored.credit_limit, stored.terms),
-        ("Acme Limited", Some(Money::new(100, usd())), Terms::parse("2/10 net 30")?)
+        (
+            "Acme Limited",
+            Some(Money::new(100, usd())),
+            Terms::parse("2/10 net 30")?
+        )
     );
-    assert_eq!(read.client_refs()?.iter().map(|c| c.id).collect::<Vec<_>>(), [acme, ae, ae + 1]);
+    assert_eq!(
+        read.client_refs()?.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [acme, ae, ae + 1]
+    );
     Ok(())
 }
 
@@ -162,8 +180,13 @@ pub(super) fn invoice_numbers_are_unique_in_any_ascii_case(b: &dyn Backend) -> R
     let mut txn = store.write(b.hint())?;
     let c = txn.insert_client(&client("ACME"))?;
     let i = txn.insert_invoice(&invoice("inv-1a", c, "2026-01-01", 100))?;
-    let err = txn.insert_invoice(&invoice("INV-1A", c, "2026-01-02", 100)).unwrap_err();
-    assert!(matches!(err.downcast_ref(), Some(LedgerError::DuplicateInvoice { .. })), "{err}");
+    let err = txn
+        .insert_invoice(&invoice("INV-1A", c, "2026-01-02", 100))
+        .unwrap_err();
+    assert!(
+        matches!(err.downcast_ref(), Some(LedgerError::DuplicateInvoice { .. })),
+        "{err}"
+    );
     assert!(txn.invoice_number_taken("Inv-1A")?);
     assert!(!txn.invoice_number_taken("INV-2")?);
     let found = txn.invoice_ref(" INV-1A ")?.unwrap();
@@ -174,8 +197,13 @@ pub(super) fn invoice_numbers_are_unique_in_any_ascii_case(b: &dyn Backend) -> R
     txn.commit()?;
     // Committed numbers are taken for later transactions too.
     let mut txn = store.write(b.hint())?;
-    let err = txn.insert_invoice(&invoice("INV-1a", c, "2026-01-02", 100)).unwrap_err();
-    assert!(matches!(err.downcast_ref(), Some(LedgerError::DuplicateInvoice { .. })), "{err}");
+    let err = txn
+        .insert_invoice(&invoice("INV-1a", c, "2026-01-02", 100))
+        .unwrap_err();
+    assert!(
+        matches!(err.downcast_ref(), Some(LedgerError::DuplicateInvoice { .. })),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -628,7 +656,9 @@ impl Backend for SqliteBackend {
     fn another(&self) -> Option<Box<dyn Store>> {
         use super::sqlite::{Access, Location, SqliteStore};
         let path = self.last.lock().unwrap().clone()?;
-        Some(Box::new(SqliteStore::open(&path, Access::Write, Location::Given).expect("file store")))
+        Some(Box::new(
+            SqliteStore::open(&path, Access::Write, Location::Given).expect("file store"),
+        ))
     }
 
     fn hint(&self) -> WriteHint {

@@ -10,6 +10,7 @@
 mod common;
 
 mod aging;
+mod check;
 mod client;
 mod days_to_pay;
 mod demo;
@@ -20,4 +21,5 @@ mod init;
 mod invoice;
 mod ledger_file;
 mod messages;
+mod migrations;
 mod payment;

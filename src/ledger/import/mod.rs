@@ -230,7 +230,8 @@ impl Ledger {
                 import_file(batch, source, options, &mut summary, &mut errors, progress)?;
             }
             let entered = batch.entered();
-            (summary.clients, summary.invoices, summary.payments) = (entered.clients, entered.invoices, entered.payments);
+            (summary.clients, summary.invoices, summary.payments) =
+                (entered.clients, entered.invoices, entered.payments);
             summary.for_clients = batch.clients_entered() as u64;
             if errors.total > 0 {
                 return Err(ImportErrors {
@@ -404,7 +405,9 @@ fn shown_time(utc: &str) -> String {
     }
 }
 
-/// What reading a file yields, in file order.
+/// What reading a file yields, in file order. (Rows are nearly every item: boxing
+/// them would cost an allocation per row for the few others' sake.)
+#[allow(clippy::large_enum_variant)]
 enum Item {
     /// A row checked as far as it can be without the ledger.
     Row { line: u64, row: ReadRow },
@@ -459,9 +462,13 @@ fn apply_row(
             batch
                 .add_checked_invoice(invoice)
                 .and_then(|id| match voided {
-                    Some((on, reason)) => {
-                        batch.void_entered_invoice(id, number.as_deref().unwrap_or(""), issued, on, reason.as_deref())
-                    }
+                    Some((on, reason)) => batch.void_entered_invoice(
+                        id,
+                        number.as_deref().unwrap_or(""),
+                        issued,
+                        on,
+                        reason.as_deref(),
+                    ),
                     None => Ok(()),
                 })
                 .map(|()| errors.invoice_lines.push(line))
@@ -625,7 +632,9 @@ fn row_reason(le: &LedgerError) -> String {
             "invoice `{invoice}` is in {invoice_currency}, the payment in {payment_currency}: fix the currency column or leave it empty"
         ),
         LedgerError::PaymentToVoid { number } => {
-            format!("invoice `{number}` is void and takes no payments: name another invoice or leave invoice empty")
+            format!(
+                "invoice `{number}` is void and takes no payments: name another invoice or leave invoice empty"
+            )
         }
         other => other.to_string(),
     }
@@ -913,7 +922,8 @@ fn read_client(h: &Header, r: &Record, settings: Settings) -> Result<ReadRow, Re
 fn read_invoice(h: &Header, r: &Record, settings: Settings) -> Result<ReadRow, Refusal> {
     let number = required(h, r, "number")?;
     let client = required(h, r, "client")?;
-    let issue_date = parse_date(required(h, r, "issue_date")?).map_err(|e| refusal(e.in_field(Field::IssueDate)))?;
+    let issue_date =
+        parse_date(required(h, r, "issue_date")?).map_err(|e| refusal(e.in_field(Field::IssueDate)))?;
     let due_date = date_in(h, r, Field::DueDate)?;
     let amount = required(h, r, "amount")?;
     let terms = terms_in(h, r, settings.terms.net_days)?;

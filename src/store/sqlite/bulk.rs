@@ -124,9 +124,8 @@ impl Later {
     }
 }
 
-const _COMPACT: () = assert!(
-    std::mem::size_of::<StoredInvoice>() <= 48 && std::mem::size_of::<StoredPayment>() <= 48
-);
+const _COMPACT: () =
+    assert!(std::mem::size_of::<StoredInvoice>() <= 48 && std::mem::size_of::<StoredPayment>() <= 48);
 
 /// Every invoice's number, and (once loaded) its row, by position in id order.
 /// Shared (read-only) with an import's reader thread while payments are loaded.
@@ -372,7 +371,9 @@ impl Bulk {
         }
         let numbers = match known {
             Some(k) if agree && k.len() == rows.len() => k,
-            Some(_) => bail!(internal!("a bulk load's invoice numbers differ from the ledger's")),
+            Some(_) => bail!(internal!(
+                "a bulk load's invoice numbers differ from the ledger's"
+            )),
             None => numbers,
         };
         self.directory = Arc::new(Directory {
@@ -417,13 +418,26 @@ impl Bulk {
     }
 
     pub(super) fn similar_payments(&mut self, conn: &Connection, key: &PaymentKey) -> Result<u64> {
-        let hash = self.key_hash(key.client_id, key.date, key.currency, key.amount, key.reference.as_deref());
+        let hash = self.key_hash(
+            key.client_id,
+            key.date,
+            key.currency,
+            key.amount,
+            key.reference.as_deref(),
+        );
         let similar = self.load_similar(conn)?;
         Ok(u64::from(similar.find(hash, |&h| h == hash).is_some()))
     }
 
     /// The hash of a payment's key, from its parts (no key built per row).
-    fn key_hash(&self, client: ClientId, date: Date, currency: Currency, amount: i64, reference: Option<&str>) -> u64 {
+    fn key_hash(
+        &self,
+        client: ClientId,
+        date: Date,
+        currency: Currency,
+        amount: i64,
+        reference: Option<&str>,
+    ) -> u64 {
         use std::hash::BuildHasher;
         self.hasher.hash_one((client, date, currency, amount, reference))
     }
@@ -437,7 +451,8 @@ impl Bulk {
             }
             let expected = count(conn, "payments")? + self.expected.min(usize::MAX / 2);
             let mut similar = hashbrown::HashTable::with_capacity(expected.min(50_000_000));
-            let mut stmt = conn.prepare("SELECT client_id, date, currency, amount, reference FROM payments")?;
+            let mut stmt =
+                conn.prepare("SELECT client_id, date, currency, amount, reference FROM payments")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let hash = self.key_hash(
@@ -451,7 +466,9 @@ impl Bulk {
             }
             self.similar = Some(similar);
         }
-        self.similar.as_ref().ok_or_else(|| internal!("no similar-payment set").into())
+        self.similar
+            .as_ref()
+            .ok_or_else(|| internal!("no similar-payment set").into())
     }
 
     /// The replay scope of `client`: the whole client, from the picture.
@@ -518,7 +535,9 @@ impl Bulk {
             }
             self.paying = Some(set);
         }
-        self.paying.as_ref().ok_or_else(|| internal!("no paying clients").into())
+        self.paying
+            .as_ref()
+            .ok_or_else(|| internal!("no paying clients").into())
     }
 
     /// Build the picture (once): every invoice, every payment, grouped by client.
@@ -529,7 +548,11 @@ impl Bulk {
         self.load_directory(conn)?;
         self.similar = None; // (memory back: no payment is entered after the replay)
         Arc::make_mut(&mut self.directory).numbers.forget_lookups();
-        let rows = self.directory.rows.as_ref().ok_or_else(|| internal!("the directory has no rows"))?;
+        let rows = self
+            .directory
+            .rows
+            .as_ref()
+            .ok_or_else(|| internal!("the directory has no rows"))?;
         // The ledger's payments before the load's (ids are given in entry order) are
         // read in after the load's, which are then rotated to the end: one list,
         // sized once, in entry order.
@@ -543,7 +566,9 @@ impl Bulk {
         if !payments.is_sorted_by_key(|p| p.id) {
             bail!(internal!("a bulk load's payments out of entry order"));
         }
-        let mut invoice_order: Vec<u32> = (0..rows.len() as u32).filter(|&i| !rows[i as usize].void).collect();
+        let mut invoice_order: Vec<u32> = (0..rows.len() as u32)
+            .filter(|&i| !rows[i as usize].void)
+            .collect();
         invoice_order.sort_by_key(|&i| rows[i as usize].client_id);
         let mut payment_order: Vec<u32> = (0..payments.len() as u32).collect();
         payment_order.sort_unstable_by_key(|&i| {
@@ -562,15 +587,22 @@ impl Bulk {
 
     /// Keep the replay's outcome for `client`: derived columns into the picture
     /// (marked moved when they change), allocations into their inserts.
-    pub(super) fn save_replay(&mut self, conn: &Connection, client: ClientId, outcome: ReplayOutcome) -> Result<()> {
+    pub(super) fn save_replay(
+        &mut self,
+        conn: &Connection,
+        client: ClientId,
+        outcome: ReplayOutcome,
+    ) -> Result<()> {
         if self.old_allocations.is_none() {
             self.drop_indexes(conn, REPLAY_INDEXES)?;
-            self.old_allocations = Some(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM allocations", [], |r| r.get(0))?);
+            self.old_allocations =
+                Some(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM allocations", [], |r| r.get(0))?);
         }
         if outcome.invoices.is_empty() && outcome.payments.is_empty() && outcome.allocations.is_empty() {
             return Ok(()); // a client without payments: nothing moved
         }
-        let (Some(picture), Some(rows)) = (&mut self.picture, &mut Arc::make_mut(&mut self.directory).rows) else {
+        let (Some(picture), Some(rows)) = (&mut self.picture, &mut Arc::make_mut(&mut self.directory).rows)
+        else {
             bail!(internal!("a replay saved without its picture"));
         };
         let (inv, pay) = picture.ranges(client, rows);
@@ -579,7 +611,11 @@ impl Bulk {
         for (&i, state) in picture.invoice_order[inv].iter().zip(&outcome.invoices) {
             let stored = &mut rows[i as usize];
             if stored.id != state.id {
-                bail!(internal!("replay returned invoice {} for {}", state.id, stored.id));
+                bail!(internal!(
+                    "replay returned invoice {} for {}",
+                    state.id,
+                    stored.id
+                ));
             }
             let closed_on = Later::new(state.closed_on);
             if (stored.settled, stored.closed_on) != (state.settled, closed_on) {
@@ -590,7 +626,11 @@ impl Bulk {
         for (&p, state) in picture.payment_order[pay].iter().zip(&outcome.payments) {
             let stored = &mut picture.payments[p as usize];
             if stored.id != state.id {
-                bail!(internal!("replay returned payment {} for {}", state.id, stored.id));
+                bail!(internal!(
+                    "replay returned payment {} for {}",
+                    state.id,
+                    stored.id
+                ));
             }
             let applied_on = Later::new(state.applied_on);
             if (stored.unapplied, stored.applied_on) != (state.unapplied, applied_on) {
@@ -616,7 +656,10 @@ impl Bulk {
         self.active = false;
         insert_allocations(conn, &self.pending)?;
         self.pending = Vec::new();
-        if let Some(old) = self.old_allocations.filter(|&old| old > 0 && !self.replayed.is_empty()) {
+        if let Some(old) = self
+            .old_allocations
+            .filter(|&old| old > 0 && !self.replayed.is_empty())
+        {
             conn.execute_batch("CREATE TEMP TABLE ar_replayed (id INTEGER PRIMARY KEY)")?;
             {
                 let mut insert = conn.prepare("INSERT OR IGNORE INTO temp.ar_replayed (id) VALUES (?1)")?;
@@ -670,13 +713,14 @@ impl Bulk {
         // Both cores for the sorts that rebuild the indexes.
         conn.pragma_update(None, "threads", 2)?;
         for (_, sql) in std::mem::take(&mut self.dropped) {
-            conn.execute_batch(&sql).map_err(|e| match e.sqlite_error_code() {
-                // The unique index on numbers, rebuilt: a repeat the load missed.
-                Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                    anyhow::Error::from(internal!("a repeated invoice number passed the bulk load's check"))
-                }
-                _ => e.into(),
-            })?;
+            conn.execute_batch(&sql)
+                .map_err(|e| match e.sqlite_error_code() {
+                    // The unique index on numbers, rebuilt: a repeat the load missed.
+                    Some(rusqlite::ErrorCode::ConstraintViolation) => anyhow::Error::from(internal!(
+                        "a repeated invoice number passed the bulk load's check"
+                    )),
+                    _ => e.into(),
+                })?;
         }
         conn.pragma_update(None, "threads", 0)?;
         Ok(())
@@ -706,7 +750,11 @@ impl InvoiceLookup for Directory {
 impl Picture {
     /// Where `client`'s invoices and payments lie in the two orders (both sorted by
     /// client).
-    fn ranges(&self, client: ClientId, rows: &[StoredInvoice]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    fn ranges(
+        &self,
+        client: ClientId,
+        rows: &[StoredInvoice],
+    ) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
         let inv = |c: ClientId| {
             self.invoice_order
                 .partition_point(|&i| ClientId::from(rows[i as usize].client_id) < c)
@@ -791,7 +839,8 @@ fn update_invoice_states(conn: &Connection, states: impl IntoIterator<Item = Inv
 }
 
 fn update_payment_states(conn: &Connection, states: impl IntoIterator<Item = PaymentState>) -> Result<()> {
-    let mut update = conn.prepare_cached("UPDATE payments SET unapplied = ?2, applied_on = ?3 WHERE id = ?1")?;
+    let mut update =
+        conn.prepare_cached("UPDATE payments SET unapplied = ?2, applied_on = ?3 WHERE id = ?1")?;
     for p in states {
         update.execute(params![p.id, p.unapplied, DateText::or_not_yet(p.applied_on)])?;
     }

@@ -158,7 +158,10 @@ impl SqliteStore {
             }
             Ok(m) if !m.is_file() => {
                 // A named pipe would block SQLite's open forever; a device is nobody's ledger.
-                return Err(not_a_ledger(&shown, "it is not a regular file (a named pipe, socket or device)"));
+                return Err(not_a_ledger(
+                    &shown,
+                    "it is not a regular file (a named pipe, socket or device)",
+                ));
             }
             Ok(_) => {}
         }
@@ -238,7 +241,10 @@ impl SqliteStore {
         let app_id = probe("PRAGMA application_id")?;
         let version = probe("PRAGMA user_version")?;
         if tables > 0 && app_id != APPLICATION_ID {
-            return Err(not_a_ledger(&self.address, "it is a SQLite database of another program"));
+            return Err(not_a_ledger(
+                &self.address,
+                "it is a SQLite database of another program",
+            ));
         }
         if version > schema_version() {
             return Err(LedgerError::NewerSchema {
@@ -313,7 +319,8 @@ impl Store for SqliteStore {
         }
         let bulk = (hint.entries >= self.bulk_entries).then_some(hint.entries);
         let new_file = self.path.as_os_str() != ":memory:" && file_len(&self.path) == 0;
-        let txn = txn::SqliteTxn::begin_write(&self.conn, &self.address, bulk, new_file, &mut self.committed)?;
+        let txn =
+            txn::SqliteTxn::begin_write(&self.conn, &self.address, bulk, new_file, &mut self.committed)?;
         Ok(Box::new(txn))
     }
 
@@ -338,10 +345,13 @@ impl Drop for SqliteStore {
         // Nothing was ever committed to the file this open created: it goes again
         // (with SQLite's side files), so a refused command leaves no trace. The
         // connection closes first.
-        let conn = std::mem::replace(&mut self.conn, match Connection::open_in_memory() {
-            Ok(c) => c,
-            Err(_) => return,
-        });
+        let conn = std::mem::replace(
+            &mut self.conn,
+            match Connection::open_in_memory() {
+                Ok(c) => c,
+                Err(_) => return,
+            },
+        );
         drop(conn);
         if file_len(&created) == 0 {
             for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -391,16 +401,16 @@ fn resolve_link(path: &Path) -> Result<PathBuf, String> {
 
 /// Create an empty ledger file, readable and writable by its owner only.
 fn create_ledger_file(path: &Path, location: Location) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            if location == Location::Given {
-                return Err(format!(
-                    "the directory {} does not exist: create it first, or check the path given to --db (or AR_DB)",
-                    dir.display()
-                ));
-            }
-            std::fs::create_dir_all(dir).map_err(|e| io_reason(&e))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        if location == Location::Given {
+            return Err(format!(
+                "the directory {} does not exist: create it first, or check the path given to --db (or AR_DB)",
+                dir.display()
+            ));
         }
+        std::fs::create_dir_all(dir).map_err(|e| io_reason(&e))?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -436,15 +446,26 @@ fn check_header(path: &Path, shown: &str) -> Result<()> {
 /// Whether this process could write the ledger file and create SQLite's side files
 /// beside it.
 fn can_write(path: &Path) -> bool {
-    let file_ok = std::fs::OpenOptions::new().read(true).write(true).open(path).is_ok();
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_ok = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .is_ok();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     file_ok && dir_writable(dir)
 }
 
 fn dir_writable(dir: &Path) -> bool {
     // Try it: permission bits alone do not tell (root, ACLs, read-only mounts).
     let probe = dir.join(format!(".ar-probe-{}", std::process::id()));
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
             true
@@ -468,7 +489,8 @@ fn open_read_only(path: &Path) -> rusqlite::Result<(Connection, Option<FileStamp
         p.push(suffix);
         PathBuf::from(p).exists()
     };
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let flags =
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let uri = |query: &str| format!("file:{}?{query}", uri_path(path));
     if !is_wal_file(path) || side("-shm") {
         // A rollback-journal ledger is read with shared locks and no side files; a

@@ -97,7 +97,8 @@ pub(super) fn each_client_state(
     // Allocations by the client of their invoice (one that points nowhere is the
     // integrity check's to report).
     let mut allocations: Vec<(ClientId, Allocation)> = Vec::new();
-    let mut stmt = conn.prepare("SELECT invoice_id, payment_id, kind, date, amount, held FROM allocations ORDER BY id")?;
+    let mut stmt =
+        conn.prepare("SELECT invoice_id, payment_id, kind, date, amount, held FROM allocations ORDER BY id")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let invoice_id: i64 = r.get(0)?;
@@ -105,7 +106,8 @@ pub(super) fn each_client_state(
             continue;
         };
         let kind: String = r.get(2)?;
-        let kind = AllocationKind::parse(&kind).ok_or_else(|| internal!("unknown allocation kind `{kind}`"))?;
+        let kind =
+            AllocationKind::parse(&kind).ok_or_else(|| internal!("unknown allocation kind `{kind}`"))?;
         allocations.push((
             invoices[i].client,
             Allocation {
@@ -147,7 +149,8 @@ pub(super) fn each_client_state(
         let cb = ca + allocations[ca..].iter().take_while(|(x, _)| *x == client).count();
         (a, b, c) = (ib, pb, cb);
 
-        let mut client_payments: Vec<&Payment> = pay_order[pa..pb].iter().map(|&k| &payments[k as usize]).collect();
+        let mut client_payments: Vec<&Payment> =
+            pay_order[pa..pb].iter().map(|&k| &payments[k as usize]).collect();
         let derived = StoredDerived {
             allocations: allocations[ca..cb].iter().map(|(_, al)| al.clone()).collect(),
             invoices: inv_order[ia..ib]

@@ -198,10 +198,13 @@ const INVOICE_COLUMNS: &str = "i.id, i.number, {client}, i.currency, i.issue_dat
      i.terms_days, i.discount_bp, i.discount_days, i.description, i.closed_on, i.voided_on, i.void_reason, i.client_id";
 
 /// What was allocated to invoice `i` by the date in parameter `?as_of`.
-const SETTLED_AS_OF: &str = "COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.invoice_id = i.id AND a.date <= :as_of), 0)";
+const SETTLED_AS_OF: &str =
+    "COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.invoice_id = i.id AND a.date <= :as_of), 0)";
 
 fn invoice_columns(client: &str, settled: &str) -> String {
-    INVOICE_COLUMNS.replace("{client}", client).replace("{settled}", settled)
+    INVOICE_COLUMNS
+        .replace("{client}", client)
+        .replace("{settled}", settled)
 }
 
 /// An invoice from [`INVOICE_COLUMNS`], as it stood at the end of `as_of`, named with
@@ -245,7 +248,8 @@ fn invoice_row(row: &Row, client: String, as_of: Date) -> rusqlite::Result<Invoi
 }
 
 /// Payment columns; `{unapplied}` is replaced by the credit wanted.
-const PAYMENT_COLUMNS: &str = "p.id, {client}, p.currency, p.date, p.amount, {invoice}, p.reference, {unapplied}";
+const PAYMENT_COLUMNS: &str =
+    "p.id, {client}, p.currency, p.date, p.amount, {invoice}, p.reference, {unapplied}";
 
 /// The credit payment `p` held at the end of the date in `:as_of`: what is left of
 /// it after its allocations dated by then (only payments that ever held credit have
@@ -461,7 +465,9 @@ impl ReadTxn for SqliteTxn<'_> {
             "SELECT i.number, a.payment_id, a.kind, a.date, a.amount FROM allocations a
              JOIN invoices i ON i.id = a.invoice_id WHERE a.invoice_id = ?1 AND a.date <= ?2 ORDER BY a.date, a.id",
         )?;
-        let rows = stmt.query_map(params![id, DateText::new(as_of)], |r| allocation_line(r, currency))?;
+        let rows = stmt.query_map(params![id, DateText::new(as_of)], |r| {
+            allocation_line(r, currency)
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -611,7 +617,12 @@ impl ReadTxn for SqliteTxn<'_> {
         Ok(())
     }
 
-    fn closed_items(&mut self, after: Date, until: Date, f: &mut dyn FnMut(ClosedItem) -> Result<()>) -> Result<()> {
+    fn closed_items(
+        &mut self,
+        after: Date,
+        until: Date,
+        f: &mut dyn FnMut(ClosedItem) -> Result<()>,
+    ) -> Result<()> {
         self.settle()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT client_id, currency, issue_date, due_date, closed_on, amount FROM invoices INDEXED BY invoices_open_at
@@ -761,9 +772,9 @@ impl ReadTxn for SqliteTxn<'_> {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, unapplied, applied_on, currency FROM payments WHERE client_id = ?1 ORDER BY id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, unapplied, applied_on, currency FROM payments WHERE client_id = ?1 ORDER BY id",
+        )?;
         let payments = stmt
             .query_map([client], |r| {
                 Ok(StoredPaymentState {
@@ -842,7 +853,11 @@ impl ReadTxn for SqliteTxn<'_> {
         Ok(problems)
     }
 
-    fn each_client(&mut self, limit_currency: Currency, f: &mut dyn FnMut(Client) -> Result<()>) -> Result<()> {
+    fn each_client(
+        &mut self,
+        limit_currency: Currency,
+        f: &mut dyn FnMut(Client) -> Result<()>,
+    ) -> Result<()> {
         self.settle()?;
         let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients ORDER BY id");
         let mut stmt = self.conn.prepare(&sql)?;
@@ -1154,7 +1169,9 @@ impl WriteTxn for SqliteTxn<'_> {
     fn record_import(&mut self, record: &ImportRecord) -> Result<()> {
         self.check_writable()?;
         self.conn
-            .prepare_cached("INSERT INTO imports (digest, kind, file, rows, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .prepare_cached(
+                "INSERT INTO imports (digest, kind, file, rows, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
             .execute(params![
                 record.digest,
                 record.kind,
@@ -1187,7 +1204,9 @@ pub(super) fn insert_allocations(conn: &Connection, allocations: &[Allocation]) 
     const COLUMNS: usize = 6;
     let sql = |rows: usize| {
         let values = vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ");
-        format!("INSERT OR FAIL INTO allocations (invoice_id, payment_id, kind, date, amount, held) VALUES {values}")
+        format!(
+            "INSERT OR FAIL INTO allocations (invoice_id, payment_id, kind, date, amount, held) VALUES {values}"
+        )
     };
     let chunks = allocations.chunks_exact(ALLOCATION_ROWS);
     let rest = chunks.remainder();
