@@ -20,6 +20,7 @@ use crate::store::sqlite::Access;
 /// Example: ar check
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Output: a table for people, JSON or CSV for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }

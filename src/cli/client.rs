@@ -24,10 +24,13 @@ pub enum ClientCommand {
 /// Example: ar client add ACME --name "Acme Ltd" --email accounts@acme.example --terms "2/10 net 30" --credit-limit 20000
 #[derive(Debug, Args)]
 pub struct ClientAddArgs {
-    /// Short unique code used on the command line and in CSV (matched case-insensitively)
+    /// Short unique code used on the command line and in CSV (matched case-insensitively;
+    /// letters, digits, `-`, `_`, `.`)
     code: String,
+    /// The client's name, as statements and reports show it
     #[arg(long, allow_hyphen_values = true)]
     name: String,
+    /// Where reminders and statements go
     #[arg(long)]
     email: Option<String>,
     /// Net days (`30`) or a discount (`2/10 net 30`); default: the ledger's terms
@@ -45,7 +48,9 @@ pub struct ClientAddArgs {
 /// Example: ar client edit ACME --terms 45 --credit-limit 50000
 #[derive(Debug, Args)]
 pub struct ClientEditArgs {
+    /// The client's code
     code: String,
+    /// A new name
     #[arg(long, allow_hyphen_values = true)]
     name: Option<String>,
     /// An empty value clears it
@@ -69,6 +74,7 @@ pub struct ClientListArgs {
     /// Balances as of this date (YYYY-MM-DD); default today
     #[arg(long, value_name = "YYYY-MM-DD")]
     as_of: Option<String>,
+    /// Output: a table for people, JSON or CSV for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -80,10 +86,12 @@ pub struct ClientListArgs {
 /// Example: ar client show ACME
 #[derive(Debug, Args)]
 pub struct ClientShowArgs {
+    /// The client's code
     code: String,
     /// Balances as of this date (YYYY-MM-DD); default today
     #[arg(long, value_name = "YYYY-MM-DD")]
     as_of: Option<String>,
+    /// Output: a table for people, JSON or CSV for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }

@@ -46,6 +46,7 @@ pub struct InvoiceAddArgs {
     /// ISO 4217 currency; default the ledger's
     #[arg(long)]
     currency: Option<String>,
+    /// What was sold, as the invoice list and statements show it
     #[arg(long, allow_hyphen_values = true)]
     description: Option<String>,
 }
@@ -66,6 +67,7 @@ pub struct InvoiceListArgs {
     /// Only this client's invoices
     #[arg(long)]
     client: Option<String>,
+    /// Output: a table for people, JSON or CSV for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -77,10 +79,12 @@ pub struct InvoiceListArgs {
 /// Example: ar invoice show INV-0007
 #[derive(Debug, Args)]
 pub struct InvoiceShowArgs {
+    /// The invoice's number (any letter case)
     number: String,
     /// As of this date (YYYY-MM-DD); default today
     #[arg(long, value_name = "YYYY-MM-DD")]
     as_of: Option<String>,
+    /// Output: a table for people, JSON or CSV for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -92,7 +96,9 @@ pub struct InvoiceShowArgs {
 /// Example: ar invoice void INV-0008 --reason "issued twice"
 #[derive(Debug, Args)]
 pub struct InvoiceVoidArgs {
+    /// The invoice's number (any letter case)
     number: String,
+    /// Why it is void, kept with it
     #[arg(long, allow_hyphen_values = true)]
     reason: Option<String>,
     /// Date of the void (YYYY-MM-DD); default today

@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use context::{Context, Env, Io, cache_dir, data_dir};
 
@@ -41,7 +41,8 @@ The ledger is --db PATH, else $AR_DB, else ~/.local/share/ar/ledger.db.
 Exit codes: 0 done; 1 refused (nothing written); 2 usage; 3 --fail-if-over tripped;
 70 internal error (a bug: please report it); 75 ledger busy (try again later).")]
 pub struct Cli {
-    /// Ledger file (default: $AR_DB, else ~/.local/share/ar/ledger.db)
+    /// Ledger file (default: $AR_DB, else ~/.local/share/ar/ledger.db; for `ar demo`, the
+    /// sample's file, default ~/.cache/ar/demo.db)
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
@@ -57,10 +58,10 @@ pub enum Command {
     Client(client::ClientCommand),
     AddInvoice(invoice::InvoiceAddArgs),
     Pay(payment::PayArgs),
-    /// List, show and void invoices
+    /// Add, list, show and void invoices
     #[command(subcommand)]
     Invoice(invoice::InvoiceCommand),
-    /// List payments
+    /// Record and list payments
     #[command(subcommand)]
     Payment(payment::PaymentCommand),
     Aging(report::AgingArgs),
@@ -86,7 +87,15 @@ pub fn exit_code(kind: ErrorKind) -> u8 {
 /// messages go to `io`; nothing is read from the process but what `env` and `io`
 /// hand in.
 pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
-    let cli = match Cli::try_parse_from(&args) {
+    let mut command = command();
+    // Help is wrapped at the width handed in (else clap asks the terminal).
+    if let Some(width) = env.get("COLUMNS").and_then(|c| c.parse().ok()) {
+        command = command.term_width(width);
+    }
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version go to stdout and exit 0; usage errors to stderr, 2.
@@ -169,9 +178,14 @@ fn one_line(err: &anyhow::Error) -> String {
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        // The writers of JSON and CSV wrap the I/O error in their own.
+        c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
+            || c.downcast_ref::<csv::Error>()
+                .is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe))
     })
 }
 

@@ -59,6 +59,7 @@ pub struct PaymentListArgs {
     /// Only this client's payments
     #[arg(long)]
     client: Option<String>,
+    /// Output: a table for people, JSON or CSV for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }

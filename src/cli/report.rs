@@ -60,6 +60,7 @@ pub struct AgingArgs {
     /// Exit with status 3 when any invoice listed is more than DAYS days past due (for cron alerts)
     #[arg(long, value_name = "DAYS")]
     fail_if_over: Option<u32>,
+    /// Output: a table for people, JSON or CSV for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
@@ -149,6 +150,7 @@ pub struct DaysToPayArgs {
     /// One row per client, or per month of settlement (the trend)
     #[arg(long, value_enum, default_value_t = ByArg::Client)]
     by: ByArg,
+    /// Output: a table for people, JSON or CSV for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }

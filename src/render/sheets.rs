@@ -25,22 +25,26 @@ pub fn clients_sheet(clients: &[ClientSummary]) -> Sheet {
     );
     for s in clients {
         let c = &s.client;
-        let head = || {
+        // The limit is in the ledger's currency: shown on that currency's row only,
+        // so that 20,000.00 beside EUR never reads as euros.
+        let head = |currency: Option<crate::domain::Currency>| {
             vec![
                 Cell::text(&c.code),
                 Cell::text(&c.name),
                 Cell::opt_text(c.email.as_deref()),
                 Cell::text(c.terms.to_string()),
-                c.credit_limit.map_or(Cell::Empty, Cell::Money),
+                c.credit_limit
+                    .filter(|m| currency.is_none_or(|cur| cur == m.currency))
+                    .map_or(Cell::Empty, Cell::Money),
             ]
         };
         if s.balances.is_empty() {
-            let mut row = head();
+            let mut row = head(None);
             row.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]);
             sheet.rows.push(row);
         }
         for b in &s.balances {
-            let mut row = head();
+            let mut row = head(Some(b.currency));
             row.extend([
                 Cell::text(b.currency.code()),
                 Cell::Money(b.open),

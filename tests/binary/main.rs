@@ -209,7 +209,7 @@ fn a_closed_pipe_ends_quietly() {
 }
 
 #[test]
-#[ignore = "bug: JSON and CSV output into a closed pipe ends with `error: internal error: Broken pipe (os error 32)`, exit 70"]
+
 fn a_closed_pipe_ends_quietly_for_json_and_csv_too() {
     let l = big_ledger();
     for args in [

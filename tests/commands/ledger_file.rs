@@ -310,7 +310,7 @@ fn unusable_ledger_paths_are_refused_with_a_fix() {
 }
 
 #[test]
-#[ignore = "bug: a write to --db under a regular file says `cannot read the ledger ...: check its permissions` instead of that the ledger cannot be created there"]
+
 fn a_ledger_that_cannot_be_created_says_so() {
     let l = TestLedger::new();
     let file = l.path().join("plain-file");
@@ -352,7 +352,7 @@ fn an_empty_file_becomes_a_ledger() {
 }
 
 #[test]
-#[ignore = "bug: a reading command on an existing empty file fails with an internal error (exit 70, `no such table: clients`)"]
+
 fn a_read_of_an_empty_file_is_refused_and_leaves_it_empty() {
     let l = TestLedger::new();
     std::fs::write(&l.db, "").unwrap();

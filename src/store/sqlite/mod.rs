@@ -143,6 +143,16 @@ impl SqliteStore {
                 })?;
                 created = Some(target.clone());
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                let verb = if access == Access::Read { "read" } else { "create" };
+                return Err(LedgerError::LedgerUnusable {
+                    path: shown.clone(),
+                    reason: format!(
+                        "cannot {verb} the ledger {shown}: a part of the path is a file, not a directory: give --db (or AR_DB) a path in a directory"
+                    ),
+                }
+                .into());
+            }
             Err(e) => {
                 return Err(LedgerError::LedgerUnusable {
                     path: shown.clone(),
@@ -152,6 +162,10 @@ impl SqliteStore {
                     ),
                 }
                 .into());
+            }
+            // An empty file is no ledger yet: only a write that succeeds makes it one.
+            Ok(m) if m.len() == 0 && access == Access::Read => {
+                return Err(LedgerError::NoLedger { path: shown }.into());
             }
             Ok(m) if m.is_dir() => {
                 return Err(not_a_ledger(&shown, "it is a directory"));
