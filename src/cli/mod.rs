@@ -181,7 +181,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     use std::io::ErrorKind::BrokenPipe;
     err.chain().any(|c| {
         // The writers of JSON and CSV wrap the I/O error in their own.
-        c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == BrokenPipe)
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == BrokenPipe)
             || c.downcast_ref::<serde_json::Error>()
                 .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
             || c.downcast_ref::<csv::Error>()

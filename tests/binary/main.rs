@@ -495,3 +495,166 @@ fn a_busy_ledger_is_named_and_nothing_is_written() {
     let list = l.ok(&["client", "list"]);
     assert!(!list.contains(" X "), "{list}");
 }
+
+// ---------------------------------------------------------------------------------
+// A ledger the user can only read: an auditor's copy in a read-only directory, or the
+// owner's file read by another user. Reading works and leaves no -wal or -shm file
+// behind (one owned by the reader would stop the owner's next write).
+
+/// The files in `dir`, by name.
+#[cfg(unix)]
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `ar args` on `db`, as the user `uid` when this test runs as root (through
+/// setpriv), else as this user.
+#[cfg(unix)]
+fn ar_as(uid: Option<u32>, db: &Path, args: &[&str]) -> std::process::Output {
+    let ar = assert_cmd::cargo::cargo_bin("ar");
+    let mut cmd = match uid {
+        Some(uid) => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                &format!("--reuid={uid}"),
+                &format!("--regid={uid}"),
+                "--clear-groups",
+                "--",
+            ])
+            .arg(&ar);
+            c
+        }
+        None => Command::new(&ar),
+    };
+    cmd.args(args)
+        .env_clear()
+        .env("AR_DB", db)
+        .env("AR_TODAY", common::TODAY)
+        .current_dir("/")
+        .output()
+        .expect("run ar")
+}
+
+#[cfg(unix)]
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+}
+
+#[cfg(unix)]
+fn succeeded(out: &std::process::Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?}): {stderr}",
+        out.status.code()
+    );
+    assert!(
+        !stderr.contains("SQLite") && !stderr.contains("sqlite"),
+        "{what}: {stderr}"
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_ledger_you_can_only_read_is_read_and_left_as_it_was() {
+    use std::os::unix::fs::{PermissionsExt, chown};
+    let root = is_root();
+    if root && Command::new("setpriv").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root: setpriv (util-linux) is needed"
+        );
+        eprintln!("skipped: running as root without setpriv to become another user");
+        return;
+    }
+    // As root: an owner and a reader of their own. Else this user is both, and
+    // read-only file modes stand for the other user.
+    let (owner, reader) = if root {
+        (Some(61_001), Some(61_002))
+    } else {
+        (None, None)
+    };
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("books");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    if let Some(uid) = owner {
+        chown(&dir, Some(uid), Some(uid)).unwrap();
+    }
+    let db = dir.join("ledger.db");
+    for args in [
+        &["client", "add", "ACME", "--name", "Acme"][..],
+        &[
+            "add-invoice",
+            "--client",
+            "ACME",
+            "--amount",
+            "100",
+            "--date",
+            "2026-10-01",
+        ],
+        &[
+            "pay",
+            "--client",
+            "ACME",
+            "--amount",
+            "40",
+            "--date",
+            "2026-10-20",
+        ],
+    ] {
+        succeeded(&ar_as(owner, &db, args), "the owner's write");
+    }
+    // Readable by others; for a single user, read-only to itself.
+    let mode = if root { 0o644 } else { 0o444 };
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(mode)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    assert_eq!(names_in(&dir), ["ledger.db"]);
+
+    // In a directory the reader may write in: read, nothing left behind.
+    for args in [&["aging"][..], &["client", "list", "--format", "csv"], &["check"]] {
+        let out = succeeded(&ar_as(reader, &db, args), "a read");
+        assert!(out.contains("ACME") || out.contains("is sound"), "{out}");
+        assert_eq!(names_in(&dir), ["ledger.db"], "ar {args:?} left files behind");
+    }
+    // A write is refused in one line, without SQLite's words.
+    let out = ar_as(reader, &db, &["pay", "--client", "ACME", "--amount", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: the ledger") && stderr.contains("read-only"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+
+    // An auditor's copy: a read-only directory.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = succeeded(
+        &ar_as(reader, &db, &["aging", "--format", "json"]),
+        "a read in a read-only directory",
+    );
+    assert!(out.contains("\"1-30\": 60.00"), "{out}");
+    assert_eq!(names_in(&dir), ["ledger.db"]);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+
+    // The owner writes on as before.
+    if !root {
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    succeeded(
+        &ar_as(owner, &db, &["pay", "--client", "ACME", "--amount", "60"]),
+        "the owner's next write",
+    );
+    let out = succeeded(
+        &ar_as(owner, &db, &["aging", "--format", "csv"]),
+        "the owner's read",
+    );
+    assert!(!out.contains("ACME"), "all paid: {out}");
+}

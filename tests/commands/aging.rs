@@ -634,3 +634,53 @@ fn aging_by_invoice_snapshots() {
         l.ok(&["aging", "--by", "invoice", "--format", "csv"])
     );
 }
+
+#[test]
+fn sums_too_large_to_show_are_refused_never_wrapped() {
+    // 9,300 invoices of the largest amount add up to more than an i64 of cents: the
+    // old sums wrapped to a negative total. Now every sum is widened, and one too
+    // large to show is refused in one line.
+    let l = TestLedger::new();
+    add_client(&l, "BIG", "Big");
+    let mut csv = String::from("number,client,issue_date,amount\n");
+    for i in 0..9_300 {
+        csv.push_str(&format!("N{i},BIG,2026-11-01,\"9,999,999,999,999.99\"\n"));
+    }
+    let file = l.write_file("big.csv", &csv);
+    l.ok(&["import", "invoices", &file]);
+    for args in [
+        &["aging"][..],
+        &["aging", "--by", "invoice"],
+        &["client", "list"],
+        &["days-to-pay"],
+    ] {
+        let err = l.fails(args, 1);
+        assert!(
+            err.contains("add up to more than ar can count") && err.contains("USD"),
+            "{args:?}: {err}"
+        );
+    }
+    // What needs no sum is shown, exactly.
+    let out = l.ok(&["invoice", "list", "--open", "--format", "csv"]);
+    assert_eq!(
+        out.lines().filter(|r| r.contains(",9999999999999.99,")).count(),
+        9_300
+    );
+}
+
+#[test]
+fn amounts_never_wrap_on_a_narrow_terminal() {
+    let l = TestLedger::new();
+    add_client(&l, "ACME", "Acme Holdings International Limited");
+    invoice_due(&l, "A-1", "ACME", "1,234,567.89", "2026-08-01", "2026-08-31");
+    invoice_due(&l, "A-2", "ACME", "98,765.43", "2026-10-01", "2026-10-31");
+    let out = l.run_on_terminal(&["aging"], 60);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for figure in ["1,234,567.89", "98,765.43", "1,333,333.32"] {
+        assert!(
+            out.stdout.contains(figure),
+            "{figure} cut at 60 columns:\n{}",
+            out.stdout
+        );
+    }
+}

@@ -39,7 +39,7 @@ fn codes_emails_and_names_that_would_mislead_are_refused() {
         let err = l.fails(&["client", "add", code, "--name", "x"], 1);
         assert!(err.contains(reason), "{code}: {err}");
     }
-    for email in ["@evil@example.com", "a@b", "a@b@c.example", "@b.example"] {
+    for email in ["@", "@evil@example.com", "a@b", "a@b@c.example", "@b.example"] {
         let err = l.fails(&["client", "add", "X", "--name", "x", "--email", email], 1);
         assert!(
             err.contains(&format!("invalid email `{email}`")),

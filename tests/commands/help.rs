@@ -93,6 +93,9 @@ fn demo_help_says_where_the_sample_goes() {
         .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
         .join(" ");
-    assert!(db.contains("for `ar demo`, the sample's file, default ~/.cache/ar/demo.db"), "{db}");
+    assert!(
+        db.contains("for `ar demo`, the sample's file, default ~/.cache/ar/demo.db"),
+        "{db}"
+    );
     assert!(text.contains("never your ledger"), "{text}");
 }

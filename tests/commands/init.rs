@@ -60,3 +60,33 @@ fn init_refuses_an_empty_currency_and_creates_nothing() {
     assert!(err.contains("--currency") && err.contains("is empty"), "{err}");
     assert!(!l.db.exists(), "a refused init created a ledger");
 }
+
+#[test]
+fn every_current_iso_4217_code_is_a_currency_and_unknown_ones_are_refused() {
+    // Codes a careful user found refused, and currencies of every minor-unit count.
+    for (code, amount, shown) in [
+        ("RUB", "10.5", "10.50 RUB"),
+        ("MAD", "1", "1.00 MAD"),
+        ("BDT", "1", "1.00 BDT"),
+        ("LKR", "1", "1.00 LKR"),
+        ("GHS", "1", "1.00 GHS"),
+        ("KZT", "1", "1.00 KZT"),
+        ("RSD", "1", "1.00 RSD"),
+        ("PYG", "1500", "1,500 PYG"),
+        ("RWF", "1500", "1,500 RWF"),
+        ("CLF", "1.2345", "1.2345 CLF"),
+        ("OMR", "1.234", "1.234 OMR"),
+    ] {
+        let l = TestLedger::new();
+        l.ok(&["init", "--currency", code]);
+        l.ok(&["client", "add", "ACME", "--name", "Acme"]);
+        let out = l.ok(&["add-invoice", "--client", "ACME", "--amount", amount]);
+        assert!(out.contains(&format!(": {shown}, issued")), "{code}: {out}");
+    }
+    let l = TestLedger::new();
+    for code in ["XXX", "ABC", "US", "EURO"] {
+        let err = l.fails(&["init", "--currency", code], 1);
+        assert!(err.contains(&format!("unknown currency `{code}`")), "{err}");
+    }
+    assert!(!l.db.exists());
+}

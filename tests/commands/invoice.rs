@@ -618,3 +618,15 @@ fn invoice_show_snapshots() {
     );
     insta::assert_snapshot!("invoice_show_void_table", l.ok(&["invoice", "show", "INV-0004"]));
 }
+
+#[test]
+fn a_void_dated_before_the_issue_date_is_refused() {
+    let l = crate::common::small_ledger();
+    let err = l.fails(&["invoice", "void", "B-1", "--date", "2026-01-04"], 1);
+    assert!(
+        err.contains("invoice `B-1` was issued on 2026-01-05: a void dated 2026-01-04 would be before it"),
+        "{err}"
+    );
+    let out = l.ok(&["invoice", "void", "B-1", "--date", "2026-01-05"]);
+    assert!(out.starts_with("Voided invoice B-1"), "{out}");
+}

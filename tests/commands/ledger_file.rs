@@ -443,3 +443,68 @@ fn unreadable_and_read_only_ledgers_are_refused_with_the_reason() {
     );
     set_mode(0o600);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_a_ledger_not_made_yet_is_followed_and_never_removed() {
+    let l = TestLedger::new();
+    let link = l.path().join("books.db");
+    let target = l.path().join("real").join("ledger.db");
+    std::fs::create_dir(l.path().join("real")).unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let link_text = link.to_str().unwrap();
+    // A refused write leaves the link as it was, and creates no target.
+    let out = l.run(&[
+        "--db",
+        link_text,
+        "add-invoice",
+        "--client",
+        "NOBODY",
+        "--amount",
+        "5",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        "the link is gone"
+    );
+    assert!(!target.exists(), "a refused write left a file behind");
+    // A write that succeeds creates the target, through the link.
+    l.ok(&["--db", link_text, "client", "add", "ACME", "--name", "Acme"]);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(target.is_file());
+    assert!(l.ok(&["--db", link_text, "client", "list"]).contains("ACME"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_or_a_directory_is_refused_at_once() {
+    let l = TestLedger::new();
+    let fifo = l.path().join("pipe.db");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    // In a thread: were it opened, the open of a named pipe would block forever.
+    let fifo_text = fifo.to_str().unwrap().to_string();
+    let l = std::sync::Arc::new(l);
+    let shared = std::sync::Arc::clone(&l);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for args in [&["client", "list"][..], &["client", "add", "A", "--name", "A"]] {
+            let mut all = vec!["--db", fifo_text.as_str()];
+            all.extend_from_slice(args);
+            let _ = tx.send(shared.run(&all));
+        }
+    });
+    for _ in 0..2 {
+        let out = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("ar hung on a named pipe");
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stderr.contains("is not a regular file"), "{}", out.stderr);
+    }
+    let err = l.fails(&["--db", l.path().to_str().unwrap(), "aging"], 1);
+    assert!(err.contains("it is a directory"), "{err}");
+}

@@ -163,10 +163,6 @@ impl SqliteStore {
                 }
                 .into());
             }
-            // An empty file is no ledger yet: only a write that succeeds makes it one.
-            Ok(m) if m.len() == 0 && access == Access::Read => {
-                return Err(LedgerError::NoLedger { path: shown }.into());
-            }
             Ok(m) if m.is_dir() => {
                 return Err(not_a_ledger(&shown, "it is a directory"));
             }
@@ -176,6 +172,10 @@ impl SqliteStore {
                     &shown,
                     "it is not a regular file (a named pipe, socket or device)",
                 ));
+            }
+            // An empty file is no ledger yet: only a write that succeeds makes it one.
+            Ok(m) if m.len() == 0 && access == Access::Read => {
+                return Err(LedgerError::NoLedger { path: shown }.into());
             }
             Ok(_) => {}
         }
