@@ -302,6 +302,15 @@ pub trait WriteTxn: ReadTxn {
     /// payment in the outcome takes its new derived state.
     fn save_replay(&mut self, client: ClientId, scope_from: Date, outcome: ReplayOutcome) -> Result<()>;
 
+    /// Replay each client of `plan` (in id order, each from its date) with `replay`
+    /// and save the outcomes: what [`ReadTxn::replay_scope`], `replay` and
+    /// [`WriteTxn::save_replay`] do client by client (this default), and what a
+    /// backend may do in a way of its own (a bulk load replays from memory on a second
+    /// thread). A client with no payment in its scope needs no replay.
+    fn replay_clients(&mut self, plan: &[(ClientId, Date)], replay: &ReplayFn) -> Result<()> {
+        replay_each(self, plan, replay)
+    }
+
     /// The last import of a file with this content digest, if any.
     fn find_import(&mut self, digest: &str) -> Result<Option<ImportRecord>>;
 
@@ -312,6 +321,28 @@ pub trait WriteTxn: ReadTxn {
     /// returns Ok, the writes survive a crash or a power cut.
     fn commit(self: Box<Self>) -> Result<()>;
 }
+
+/// [`WriteTxn::replay_clients`] client by client: its default, for backends to fall
+/// back on.
+pub fn replay_each<T: WriteTxn + ?Sized>(
+    txn: &mut T,
+    plan: &[(ClientId, Date)],
+    replay: &ReplayFn,
+) -> Result<()> {
+    for &(client, from) in plan {
+        let scope = txn.replay_scope(client, from)?;
+        if scope.payments.is_empty() {
+            continue;
+        }
+        let from = scope.from;
+        txn.save_replay(client, from, replay(scope.invoices, scope.payments))?;
+    }
+    Ok(())
+}
+
+/// The one definition of allocation (`engine::replay::replay`), as the store is
+/// handed it: invoices may borrow their numbers from the store for the call.
+pub type ReplayFn = dyn for<'a> Fn(Vec<ReplayInvoice<'a>>, Vec<ReplayPayment>) -> ReplayOutcome + Sync;
 
 /// An invoice to insert: the ledger has validated it and resolved every default.
 #[derive(Debug, Clone)]

@@ -366,6 +366,49 @@ pub(super) fn every_clients_state_is_what_the_per_client_questions_say(b: &dyn B
     Ok(())
 }
 
+pub(super) fn replaying_a_plan_is_replaying_each_client(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let mut txn = store.write(b.hint())?;
+    let mut plan = Vec::new();
+    for (k, code) in ["A", "B", "C", "D"].into_iter().enumerate() {
+        let c = txn.insert_client(&client(code))?;
+        let i1 = txn.insert_invoice(&invoice(
+            &format!("{code}-1"),
+            c,
+            "2026-01-01",
+            1_000 * (k as i64 + 1),
+        ))?;
+        txn.insert_invoice(&invoice(&format!("{code}-2"), c, "2026-01-10", 500))?;
+        if k != 2 {
+            // C has no payments: nothing to replay.
+            txn.insert_payment(&payment(c, "2026-02-01", 1_200, None))?;
+            txn.insert_payment(&payment(c, "2026-01-20", 300, Some(i1)))?;
+        }
+        plan.push((c, d("2026-01-01")));
+    }
+    txn.replay_clients(&plan, &replay)?;
+    txn.commit()?;
+    let mut read = store.read()?;
+    let mut replayed = 0;
+    read.each_client_state(&mut |_, scope, stored| {
+        let fresh = replay(scope.invoices, scope.payments);
+        let key = |a: &Allocation| (a.payment_id, a.invoice_id, a.amount, a.held);
+        let mut s: Vec<_> = stored.allocations.iter().map(key).collect();
+        let mut f: Vec<_> = fresh.allocations.iter().map(key).collect();
+        s.sort();
+        f.sort();
+        assert_eq!(s, f);
+        for state in &fresh.invoices {
+            let got = stored.invoices.iter().find(|i| i.state.id == state.id).unwrap();
+            assert_eq!(&got.state, state);
+        }
+        replayed += usize::from(!fresh.allocations.is_empty());
+        Ok(())
+    })?;
+    assert_eq!(replayed, 3);
+    Ok(())
+}
+
 pub(super) fn report_rows_are_as_of_their_date(b: &dyn Backend) -> Result<()> {
     let mut store = b.fresh();
     let (c, [i1, i2], _) = small_ledger(&mut *store, b.hint())?;
@@ -602,6 +645,7 @@ macro_rules! storage_tests {
                 a_saved_replay_is_what_the_store_derives,
                 a_replay_from_a_date_keeps_what_came_before,
                 every_clients_state_is_what_the_per_client_questions_say,
+                replaying_a_plan_is_replaying_each_client,
                 report_rows_are_as_of_their_date,
                 similar_payments_count_the_transactions_own,
                 imports_are_found_by_digest,

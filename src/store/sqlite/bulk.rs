@@ -42,8 +42,8 @@ use crate::internal;
 use std::sync::Arc;
 
 use crate::store::{
-    ClientId, InvoiceId, InvoiceLookup, InvoiceRef, NewInvoiceRow, NewPaymentRow, PaymentKey, ReplayOutcome,
-    ReplayScope,
+    ClientId, InvoiceId, InvoiceLookup, InvoiceRef, NewInvoiceRow, NewPaymentRow, PaymentKey, ReplayFn,
+    ReplayOutcome, ReplayScope,
 };
 
 /// `PRAGMA cache_size` while a bulk load runs and rebuilds its indexes: 8 MB. The
@@ -177,6 +177,8 @@ pub(super) struct Bulk {
     expected: usize,
     hasher: hashbrown::DefaultHashBuilder,
     picture: Option<Picture>,
+    /// Invoices and payments waiting for their insert, [`ROWS`] to a statement.
+    rows: Pending,
     /// Allocations waiting for their insert.
     pending: Vec<Allocation>,
     /// The largest allocation id before the replay wrote any: older allocations of
@@ -212,6 +214,7 @@ impl Bulk {
             // (A pipe of unknown size: grow as needed.)
             expected: usize::try_from(expected).unwrap_or(0).min(50_000_000),
             picture: None,
+            rows: Pending::default(),
             pending: Vec::new(),
             old_allocations: None,
             replayed: Vec::new(),
@@ -317,6 +320,29 @@ impl Bulk {
         }
     }
 
+    /// Take an invoice to insert with others, when its number was checked here (the
+    /// unique index is down): its id, as SQLite would give it.
+    pub(super) fn buffer_invoice(
+        &mut self,
+        conn: &Connection,
+        inv: &NewInvoiceRow,
+    ) -> Result<Option<InvoiceId>> {
+        if !self.numbers_dropped() {
+            return Ok(None); // the unique index checks it: inserted alone, refused alone
+        }
+        self.rows.invoice(conn, inv).map(Some)
+    }
+
+    /// Take a payment to insert with others: its id, as SQLite would give it.
+    pub(super) fn buffer_payment(&mut self, conn: &Connection, p: &NewPaymentRow) -> Result<i64> {
+        self.rows.payment(conn, p)
+    }
+
+    /// Insert the rows waiting, before a statement reads their table.
+    pub(super) fn flush_rows(&mut self, conn: &Connection) -> Result<()> {
+        self.rows.flush(conn)
+    }
+
     /// Whether the replay has begun: the picture stands for the ledger as it was then,
     /// so a new entry must first end the load's special mode ([`Bulk::flush`]).
     pub(super) fn replaying(&self) -> bool {
@@ -349,6 +375,7 @@ impl Bulk {
         if self.directory.rows.is_some() {
             return Ok(());
         }
+        self.rows.flush(conn)?;
         let count = count(conn, "invoices")?;
         let directory = Arc::make_mut(&mut self.directory);
         let known = directory.complete.then(|| std::mem::take(&mut directory.numbers));
@@ -446,6 +473,7 @@ impl Bulk {
     /// are hashed as they are entered).
     fn load_similar(&mut self, conn: &Connection) -> Result<&hashbrown::HashTable<u64>> {
         if self.similar.is_none() {
+            self.rows.flush(conn)?;
             if self.payments_started && !self.entered.is_empty() {
                 bail!(internal!("similar payments loaded after payments were entered"));
             }
@@ -490,33 +518,16 @@ impl Bulk {
         let invoices = picture.invoice_order[inv.clone()]
             .iter()
             .map(|&i| {
-                let r = &rows[i as usize];
+                let number = self.directory.numbers.get(i as usize).to_string();
                 ReplayInvoice {
-                    id: r.id,
-                    number: self.directory.numbers.get(i as usize).to_string().into(),
-                    currency: r.currency,
-                    issue_date: r.issue_date,
-                    due_date: r.due_date,
-                    amount: r.amount,
-                    paid_before: 0,
-                    adjusted_before: 0,
-                    discount_bp: u32::from(r.discount_bp),
-                    discount_days: u32::from(r.discount_days),
+                    number: number.into(),
+                    ..rows[i as usize].replay_invoice("")
                 }
             })
             .collect();
         let payments = picture.payment_order[pay.clone()]
             .iter()
-            .map(|&p| {
-                let p = &picture.payments[p as usize];
-                ReplayPayment {
-                    id: p.id,
-                    date: p.date,
-                    currency: p.currency,
-                    amount: p.amount,
-                    invoice_id: p.invoice_id.map(i64::from),
-                }
-            })
+            .map(|&p| picture.payments[p as usize].replay_payment())
             .collect();
         Ok(ReplayScope {
             invoices,
@@ -528,6 +539,7 @@ impl Bulk {
     /// The clients that have payments (once).
     fn load_paying(&mut self, conn: &Connection) -> Result<&hashbrown::HashSet<ClientId>> {
         if self.paying.is_none() {
+            self.rows.flush(conn)?;
             let mut set: hashbrown::HashSet<ClientId> = hashbrown::HashSet::new();
             let mut stmt = conn.prepare("SELECT DISTINCT client_id FROM payments")?;
             for id in stmt.query_map([], |r| r.get(0))? {
@@ -545,6 +557,7 @@ impl Bulk {
         if self.picture.is_some() {
             return Ok(());
         }
+        self.rows.flush(conn)?;
         self.load_directory(conn)?;
         self.similar = None; // (memory back: no payment is entered after the replay)
         Arc::make_mut(&mut self.directory).numbers.forget_lookups();
@@ -606,44 +619,84 @@ impl Bulk {
             bail!(internal!("a replay saved without its picture"));
         };
         let (inv, pay) = picture.ranges(client, rows);
-        // The replay reports invoices in the order given and payments in (date, entry)
-        // order: the order of both ranges.
-        for (&i, state) in picture.invoice_order[inv].iter().zip(&outcome.invoices) {
-            let stored = &mut rows[i as usize];
-            if stored.id != state.id {
-                bail!(internal!(
-                    "replay returned invoice {} for {}",
-                    state.id,
-                    stored.id
-                ));
-            }
-            let closed_on = Later::new(state.closed_on);
-            if (stored.settled, stored.closed_on) != (state.settled, closed_on) {
-                (stored.settled, stored.closed_on) = (state.settled, closed_on);
-                picture.invoice_moved[i as usize] = true;
-            }
-        }
-        for (&p, state) in picture.payment_order[pay].iter().zip(&outcome.payments) {
-            let stored = &mut picture.payments[p as usize];
-            if stored.id != state.id {
-                bail!(internal!(
-                    "replay returned payment {} for {}",
-                    state.id,
-                    stored.id
-                ));
-            }
-            let applied_on = Later::new(state.applied_on);
-            if (stored.unapplied, stored.applied_on) != (state.unapplied, applied_on) {
-                (stored.unapplied, stored.applied_on) = (state.unapplied, applied_on);
-                picture.payment_moved[p as usize] = true;
-            }
-        }
+        picture.keep(rows, inv, pay, &outcome)?;
         self.replayed.push(client);
         self.pending.extend(outcome.allocations);
         if self.pending.len() >= ALLOCATION_CHUNK {
             insert_allocations(conn, &self.pending)?;
             self.pending.clear();
         }
+        Ok(())
+    }
+
+    /// Replay the clients of `plan` from the picture: a second thread reads each
+    /// client's facts from memory, runs `replay` and keeps the derived columns it
+    /// moved, while this one inserts the allocations it hands over. Every replay
+    /// starts at the client's first entry, which gives what a replay from any later
+    /// date gives.
+    pub(super) fn replay_clients(
+        &mut self,
+        conn: &Connection,
+        plan: &[(ClientId, Date)],
+        replay: &ReplayFn,
+    ) -> Result<()> {
+        let paying = self.load_paying(conn)?;
+        let clients: Vec<ClientId> = plan
+            .iter()
+            .map(|&(c, _)| c)
+            .filter(|c| paying.contains(c))
+            .collect();
+        if clients.is_empty() {
+            return Ok(());
+        }
+        self.load_picture(conn)?;
+        if self.old_allocations.is_none() {
+            self.drop_indexes(conn, REPLAY_INDEXES)?;
+            self.old_allocations =
+                Some(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM allocations", [], |r| r.get(0))?);
+        }
+        let directory = Arc::make_mut(&mut self.directory);
+        let (Some(picture), Some(rows)) = (&mut self.picture, &mut directory.rows) else {
+            bail!(internal!("the replay picture is missing"));
+        };
+        let numbers = &directory.numbers;
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Allocation>>(4);
+        std::thread::scope(|threads| -> Result<()> {
+            let replayer = threads.spawn(move || -> Result<()> {
+                let mut allocations = Vec::with_capacity(2 * ALLOCATION_CHUNK);
+                for client in clients {
+                    let (inv, pay) = picture.ranges(client, rows);
+                    let invoices = picture.invoice_order[inv.clone()]
+                        .iter()
+                        .map(|&i| rows[i as usize].replay_invoice(numbers.get(i as usize)))
+                        .collect();
+                    let payments = picture.payment_order[pay.clone()]
+                        .iter()
+                        .map(|&p| picture.payments[p as usize].replay_payment())
+                        .collect();
+                    let outcome = replay(invoices, payments);
+                    picture.keep(rows, inv, pay, &outcome)?;
+                    allocations.extend(outcome.allocations);
+                    if allocations.len() >= ALLOCATION_CHUNK {
+                        let full =
+                            std::mem::replace(&mut allocations, Vec::with_capacity(2 * ALLOCATION_CHUNK));
+                        if send.send(full).is_err() {
+                            return Ok(()); // the writer failed, and says why
+                        }
+                    }
+                }
+                let _ = send.send(allocations);
+                Ok(())
+            });
+            // An error here drops the receiver, which stops the replayer at its next send.
+            for allocations in receive {
+                insert_allocations(conn, &allocations)?;
+            }
+            replayer
+                .join()
+                .map_err(|_| internal!("the replay thread panicked"))?
+        })?;
+        self.replayed.extend(plan.iter().map(|&(c, _)| c));
         Ok(())
     }
 
@@ -654,6 +707,7 @@ impl Bulk {
             return Ok(());
         }
         self.active = false;
+        self.rows.flush(conn)?;
         insert_allocations(conn, &self.pending)?;
         self.pending = Vec::new();
         if let Some(old) = self
@@ -747,7 +801,81 @@ impl InvoiceLookup for Directory {
     }
 }
 
+impl StoredInvoice {
+    /// The invoice as a replay from the client's first entry takes it.
+    fn replay_invoice<'a>(&self, number: &'a str) -> ReplayInvoice<'a> {
+        ReplayInvoice {
+            id: self.id,
+            number: number.into(),
+            currency: self.currency,
+            issue_date: self.issue_date,
+            due_date: self.due_date,
+            amount: self.amount,
+            paid_before: 0,
+            adjusted_before: 0,
+            discount_bp: u32::from(self.discount_bp),
+            discount_days: u32::from(self.discount_days),
+        }
+    }
+}
+
+impl StoredPayment {
+    fn replay_payment(&self) -> ReplayPayment {
+        ReplayPayment {
+            id: self.id,
+            date: self.date,
+            currency: self.currency,
+            amount: self.amount,
+            invoice_id: self.invoice_id.map(i64::from),
+        }
+    }
+}
+
 impl Picture {
+    /// Keep what a replay of the invoices `inv` and payments `pay` (ranges of the
+    /// two orders) derived, marking the rows whose derived columns moved. The replay
+    /// reports invoices in the order given and payments in (date, entry) order: the
+    /// order of both ranges.
+    fn keep(
+        &mut self,
+        rows: &mut [StoredInvoice],
+        inv: std::ops::Range<usize>,
+        pay: std::ops::Range<usize>,
+        outcome: &ReplayOutcome,
+    ) -> Result<()> {
+        for (&i, state) in self.invoice_order[inv].iter().zip(&outcome.invoices) {
+            let stored = &mut rows[i as usize];
+            if stored.id != state.id {
+                bail!(internal!(
+                    "replay returned invoice {} for {}",
+                    state.id,
+                    stored.id
+                ));
+            }
+            let closed_on = Later::new(state.closed_on);
+            if (stored.settled, stored.closed_on) != (state.settled, closed_on) {
+                (stored.settled, stored.closed_on) = (state.settled, closed_on);
+                self.invoice_moved[i as usize] = true;
+            }
+        }
+        for (&p, state) in self.payment_order[pay].iter().zip(&outcome.payments) {
+            let stored = &mut self.payments[p as usize];
+            if stored.id != state.id {
+                bail!(internal!(
+                    "replay returned payment {} for {}",
+                    state.id,
+                    stored.id
+                ));
+            }
+            let applied_on = Later::new(state.applied_on);
+            if (stored.unapplied, stored.applied_on) != (state.unapplied, applied_on) {
+                (stored.unapplied, stored.applied_on) = (state.unapplied, applied_on);
+                self.payment_moved[p as usize] = true;
+            }
+        }
+        Ok(())
+    }
+
     /// Where `client`'s invoices and payments lie in the two orders (both sorted by
     /// client).
     fn ranges(
@@ -764,6 +892,155 @@ impl Picture {
                 .partition_point(|&p| ClientId::from(self.payments[p as usize].client_id) < c)
         };
         (inv(client)..inv(client + 1), pay(client)..pay(client + 1))
+    }
+}
+
+/// Rows per multi-row INSERT (11 parameters each at most; SQLite allows 32,766): a
+/// million single-row inserts spent a third of their time starting and ending
+/// statements.
+const ROWS: usize = 64;
+
+/// Invoices and payments entered but not inserted yet, with the ids they will have
+/// (the largest so far plus one, as SQLite gives them: nothing else writes the
+/// ledger during a bulk load).
+#[derive(Default)]
+struct Pending {
+    invoices: Vec<PendingInvoice>,
+    payments: Vec<PendingPayment>,
+    next_invoice: Option<i64>,
+    next_payment: Option<i64>,
+}
+
+struct PendingInvoice {
+    id: i64,
+    number: String,
+    client_id: ClientId,
+    currency: Currency,
+    issue_date: Date,
+    due_date: Date,
+    amount: i64,
+    terms: crate::domain::Terms,
+    description: Option<String>,
+}
+
+struct PendingPayment {
+    id: i64,
+    client_id: ClientId,
+    currency: Currency,
+    date: Date,
+    amount: i64,
+    invoice_id: Option<InvoiceId>,
+    reference: Option<String>,
+}
+
+impl Pending {
+    fn next(conn: &Connection, slot: &mut Option<i64>, table: &str) -> Result<i64> {
+        let id = match *slot {
+            Some(id) => id,
+            None => conn.query_row(
+                &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"),
+                [],
+                |r| r.get(0),
+            )?,
+        };
+        *slot = Some(id + 1);
+        Ok(id)
+    }
+
+    fn invoice(&mut self, conn: &Connection, inv: &NewInvoiceRow) -> Result<InvoiceId> {
+        let id = Pending::next(conn, &mut self.next_invoice, "invoices")?;
+        self.invoices.push(PendingInvoice {
+            id,
+            number: inv.number.to_string(),
+            client_id: inv.client_id,
+            currency: inv.currency,
+            issue_date: inv.issue_date,
+            due_date: inv.due_date,
+            amount: inv.amount,
+            terms: inv.terms,
+            description: inv.description.map(str::to_string),
+        });
+        if self.invoices.len() == ROWS {
+            self.insert_invoices(conn)?;
+        }
+        Ok(id)
+    }
+
+    fn payment(&mut self, conn: &Connection, p: &NewPaymentRow) -> Result<i64> {
+        let id = Pending::next(conn, &mut self.next_payment, "payments")?;
+        self.payments.push(PendingPayment {
+            id,
+            client_id: p.client_id,
+            currency: p.currency,
+            date: p.date,
+            amount: p.amount,
+            invoice_id: p.invoice_id,
+            reference: p.reference.map(str::to_string),
+        });
+        if self.payments.len() == ROWS {
+            self.insert_payments(conn)?;
+        }
+        Ok(id)
+    }
+
+    fn flush(&mut self, conn: &Connection) -> Result<()> {
+        self.insert_invoices(conn)?;
+        self.insert_payments(conn)
+    }
+
+    fn insert_invoices(&mut self, conn: &Connection) -> Result<()> {
+        if self.invoices.is_empty() {
+            return Ok(());
+        }
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; self.invoices.len()].join(", ");
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT INTO invoices (id, number, client_id, currency, issue_date, due_date, amount, terms_days,
+             discount_bp, discount_days, description) VALUES {values}"
+        ))?;
+        for (k, inv) in self.invoices.iter().enumerate() {
+            let at = k * 11;
+            stmt.raw_bind_parameter(at + 1, inv.id)?;
+            stmt.raw_bind_parameter(at + 2, inv.number.as_str())?;
+            stmt.raw_bind_parameter(at + 3, inv.client_id)?;
+            stmt.raw_bind_parameter(at + 4, inv.currency.code())?;
+            stmt.raw_bind_parameter(at + 5, DateText::new(inv.issue_date))?;
+            stmt.raw_bind_parameter(at + 6, DateText::new(inv.due_date))?;
+            stmt.raw_bind_parameter(at + 7, inv.amount)?;
+            stmt.raw_bind_parameter(at + 8, inv.terms.net_days)?;
+            stmt.raw_bind_parameter(at + 9, inv.terms.discount_bp)?;
+            stmt.raw_bind_parameter(at + 10, inv.terms.discount_days)?;
+            stmt.raw_bind_parameter(at + 11, inv.description.as_deref())?;
+        }
+        stmt.raw_execute()?;
+        self.invoices.clear();
+        Ok(())
+    }
+
+    fn insert_payments(&mut self, conn: &Connection) -> Result<()> {
+        if self.payments.is_empty() {
+            return Ok(());
+        }
+        // Inserted as applied in full on their date (see `WriteTxn::insert_payment`).
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, 0, ?)"; self.payments.len()].join(", ");
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT INTO payments (id, client_id, currency, date, amount, invoice_id, reference, unapplied,
+             applied_on) VALUES {values}"
+        ))?;
+        for (k, p) in self.payments.iter().enumerate() {
+            let at = k * 8;
+            let date = DateText::new(p.date);
+            stmt.raw_bind_parameter(at + 1, p.id)?;
+            stmt.raw_bind_parameter(at + 2, p.client_id)?;
+            stmt.raw_bind_parameter(at + 3, p.currency.code())?;
+            stmt.raw_bind_parameter(at + 4, &date)?;
+            stmt.raw_bind_parameter(at + 5, p.amount)?;
+            stmt.raw_bind_parameter(at + 6, p.invoice_id)?;
+            stmt.raw_bind_parameter(at + 7, p.reference.as_deref())?;
+            stmt.raw_bind_parameter(at + 8, &date)?;
+        }
+        stmt.raw_execute()?;
+        self.payments.clear();
+        Ok(())
     }
 }
 

@@ -329,6 +329,10 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn is_empty(&mut self) -> Result<bool> {
+        let conn = self.conn;
+        if let Some(bulk) = self.loading() {
+            bulk.flush_rows(conn)?;
+        }
         let n: i64 = self.conn.query_row(
             "SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM invoices)",
             [],
@@ -400,6 +404,10 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn invoice_number(&mut self, id: InvoiceId) -> Result<String> {
+        let conn = self.conn;
+        if let Some(bulk) = self.loading() {
+            bulk.flush_rows(conn)?;
+        }
         Ok(self
             .conn
             .prepare_cached("SELECT number FROM invoices WHERE id = ?1")?
@@ -1007,6 +1015,10 @@ impl WriteTxn for SqliteTxn<'_> {
         let conn = self.conn;
         if let Some(bulk) = self.loading() {
             bulk.before_invoice(conn, inv.number)?;
+            if let Some(id) = bulk.buffer_invoice(conn, inv)? {
+                bulk.entered_invoice(id, inv);
+                return Ok(id);
+            }
         }
         self.with_hot(
             &self.hot.insert_invoice,
@@ -1045,6 +1057,10 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn void_invoice(&mut self, id: InvoiceId, on: Date, reason: Option<&str>) -> Result<()> {
         self.check_writable()?;
+        let conn = self.conn;
+        if let Some(bulk) = self.loading() {
+            bulk.flush_rows(conn)?;
+        }
         self.conn
             .prepare_cached("UPDATE invoices SET voided_on = ?2, void_reason = ?3 WHERE id = ?1")?
             .execute(params![id, DateText::new(on), reason])?;
@@ -1062,6 +1078,9 @@ impl WriteTxn for SqliteTxn<'_> {
         let conn = self.conn;
         if let Some(bulk) = self.loading() {
             bulk.before_payment(conn)?;
+            let id = bulk.buffer_payment(conn, p)?;
+            bulk.entered_payment(id, p);
+            return Ok(id);
         }
         // Inserted as applied in full on its date, as most payments turn out to be:
         // the replay that follows in the same transaction corrects the others (and a
@@ -1146,6 +1165,15 @@ impl WriteTxn for SqliteTxn<'_> {
             update.execute(params![p.id, p.unapplied, DateText::or_not_yet(p.applied_on)])?;
         }
         Ok(())
+    }
+
+    fn replay_clients(&mut self, plan: &[(ClientId, Date)], replay: &crate::store::ReplayFn) -> Result<()> {
+        self.check_writable()?;
+        let conn = self.conn;
+        match self.loading() {
+            Some(bulk) => bulk.replay_clients(conn, plan, replay),
+            None => crate::store::replay_each(self, plan, replay),
+        }
     }
 
     fn find_import(&mut self, digest: &str) -> Result<Option<ImportRecord>> {
