@@ -121,8 +121,14 @@ impl Batch<'_> {
             terms,
             description: new.description.as_deref(),
         })?;
-        // A payment dated on or after the issue date may now reach this invoice.
-        self.mark(client.id, new.issue_date);
+        // spec rule 2: an unnamed payment in its currency, dated on or after its issue
+        // date, may now reach this invoice; nothing else can move.
+        if self
+            .txn
+            .unnamed_payments_from(client.id, new.currency, new.issue_date)?
+        {
+            self.mark(client.id, new.issue_date);
+        }
         self.entered.invoices += 1;
         self.entered_for.insert(client.id);
         self.first_invoice_id.get_or_insert(id);

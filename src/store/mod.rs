@@ -147,6 +147,11 @@ pub trait ReadTxn {
     /// Where payment `id` went: its allocations, in the order the replay made them.
     fn payment_allocations(&mut self, id: PaymentId) -> Result<Vec<AllocationLine>>;
 
+    /// Whether `client` has a payment in `currency`, dated on or after `from`, that
+    /// names no invoice: only such a payment can reach an invoice issued on `from`.
+    /// May answer true when it cannot tell cheaply (then a replay finds nothing to do).
+    fn unnamed_payments_from(&mut self, client: ClientId, currency: Currency, from: Date) -> Result<bool>;
+
     /// How many payments of `client` dated after `date` there are, other than `except`.
     fn payments_after(&mut self, client: ClientId, date: Date, except: PaymentId) -> Result<u64>;
 
@@ -297,9 +302,10 @@ pub trait WriteTxn: ReadTxn {
 
     /// Replace what the store derived for `client` from `scope_from` on (the `from`
     /// of the [`ReplayScope`] the outcome was computed from, in this transaction,
-    /// with the client locked): every allocation of the client's payments dated on or
-    /// after `scope_from` is replaced by `outcome.allocations`, and every invoice and
-    /// payment in the outcome takes its new derived state.
+    /// with the client locked, so that the outcome lists every invoice of the scope):
+    /// every allocation of the client's payments dated on or after `scope_from` is
+    /// replaced by `outcome.allocations`, and every invoice and payment in the outcome
+    /// takes its new derived state.
     fn save_replay(&mut self, client: ClientId, scope_from: Date, outcome: ReplayOutcome) -> Result<()>;
 
     /// Replay each client of `plan` (in id order, each from its date) with `replay`

@@ -409,6 +409,28 @@ pub(super) fn replaying_a_plan_is_replaying_each_client(b: &dyn Backend) -> Resu
     Ok(())
 }
 
+pub(super) fn unnamed_payments_from_never_misses_one(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, [i1, _], _) = small_ledger(&mut *store, b.hint())?;
+    let mut txn = store.write(b.hint())?;
+    txn.insert_payment(&payment(c, "2026-03-01", 10, Some(i1)))?;
+    let eur = Currency::parse("EUR")?;
+    let mut p = payment(c, "2026-04-01", 10, None);
+    p.currency = eur;
+    txn.insert_payment(&p)?;
+    // There is one (the unnamed USD payment of 2026-02-01; the EUR one of 04-01).
+    assert!(txn.unnamed_payments_from(c, usd(), d("2026-02-01"))?);
+    assert!(txn.unnamed_payments_from(c, eur, d("2026-04-01"))?);
+    // A store may say yes when unsure, but says no only when there is none (a
+    // backend that cannot tell says yes throughout).
+    let exact = !txn.unnamed_payments_from(c, usd(), d("2026-02-02"))?;
+    if exact {
+        assert!(!txn.unnamed_payments_from(c, eur, d("2026-04-02"))?);
+        assert!(!txn.unnamed_payments_from(c + 1, usd(), Date::MIN)?);
+    }
+    Ok(())
+}
+
 pub(super) fn report_rows_are_as_of_their_date(b: &dyn Backend) -> Result<()> {
     let mut store = b.fresh();
     let (c, [i1, i2], _) = small_ledger(&mut *store, b.hint())?;
@@ -646,6 +668,7 @@ macro_rules! storage_tests {
                 a_replay_from_a_date_keeps_what_came_before,
                 every_clients_state_is_what_the_per_client_questions_say,
                 replaying_a_plan_is_replaying_each_client,
+                unnamed_payments_from_never_misses_one,
                 report_rows_are_as_of_their_date,
                 similar_payments_count_the_transactions_own,
                 imports_are_found_by_digest,
