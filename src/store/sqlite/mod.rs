@@ -50,7 +50,7 @@ const APPLICATION_ID: i64 = 1_634_890_355;
 /// Released files are never edited; a change is a new file.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_init.sql"),
-    include_str!("../../../migrations/0002_imports.sql"),
+    include_str!("../../../migrations/0002_imports_open_by_client.sql"),
 ];
 
 /// The schema version this build writes (and the newest it reads).

@@ -34,6 +34,10 @@ pub(super) struct Hot<'c> {
     pub(super) insert_payment: RefCell<Option<rusqlite::Statement<'c>>>,
 }
 
+/// How many invoices closed since a replay's start make "recent" (see
+/// `replay_scope`): a count bounded by this costs little even when more were.
+const RECENT: i64 = 2_000;
+
 pub(super) struct SqliteTxn<'c> {
     pub(super) conn: &'c Connection,
     address: &'c str,
@@ -715,17 +719,45 @@ impl ReadTxn for SqliteTxn<'_> {
         // Invoices closed before `from` cannot change. `settled` still holds the
         // pre-replay total: an invoice that had no allocation at all skips the sums,
         // and from the beginning there is nothing before to sum.
-        let sql = if from == Date::MIN {
-            "SELECT i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days, 0, 0
-             FROM invoices i WHERE i.client_id = ?1 AND ?2 = ?2 AND i.voided_on IS NULL"
+        let columns = if from == Date::MIN {
+            "i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days, 0, 0"
         } else {
-            "SELECT i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days,
-                    CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
-                        WHERE a.invoice_id = i.id AND a.kind = 'payment' AND a.date < ?2), 0) END,
-                    CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
-                        WHERE a.invoice_id = i.id AND a.kind <> 'payment' AND a.date < ?2), 0) END
-             FROM invoices i WHERE i.client_id = ?1 AND i.closed_on >= ?2 AND i.voided_on IS NULL"
+            "i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days,
+             CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
+                 WHERE a.invoice_id = i.id AND a.kind = 'payment' AND a.date < ?2), 0) END,
+             CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
+                 WHERE a.invoice_id = i.id AND a.kind <> 'payment' AND a.date < ?2), 0) END"
         };
+        // Two ways to find them. A replay from a recent date (a single entry) wants
+        // the client's open invoices and the few closed since: seeks in the index of
+        // open invoices. From further back, everything the ledger closed since would
+        // be read: then the client's own invoices are, all of them.
+        let recent = from != Date::MIN && {
+            let closed_since: i64 = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM invoices INDEXED BY invoices_open_at
+                     WHERE closed_on >= ?1 AND closed_on < '{NOT_YET}' LIMIT {RECENT})"
+                ))?
+                .query_row([&from_text], |r| r.get(0))?;
+            closed_since < RECENT
+        };
+        let sql = if recent {
+            format!(
+                "SELECT {columns} FROM invoices i WHERE i.id IN (
+                     SELECT id FROM invoices INDEXED BY invoices_open_at
+                     WHERE closed_on = '{NOT_YET}' AND client_id = ?1 AND voided_on IS NULL
+                     UNION ALL
+                     SELECT id FROM invoices INDEXED BY invoices_open_at
+                     WHERE closed_on >= ?2 AND closed_on < '{NOT_YET}' AND client_id = ?1 AND voided_on IS NULL)"
+            )
+        } else {
+            format!(
+                "SELECT {columns} FROM invoices i
+                 WHERE i.client_id = ?1 AND i.closed_on >= ?2 AND i.voided_on IS NULL"
+            )
+        };
+        let sql = sql.as_str();
         let mut stmt = self.conn.prepare_cached(sql)?;
         let invoices = stmt
             .query_map(params![client, from_text], |r| {
