@@ -42,6 +42,9 @@ Readings of the spec made here (where the import layout is silent):
   * a payment's currency is its `currency` column when present, else the named
     invoice's currency, else the ledger default (USD);
   * entry order is CSV row order (clients, then invoices, then payments files);
+  * the weighted mean days to pay of a group of paid invoices in more than one
+    currency is null (amounts of different currencies are never added; the
+    spec gives no exchange rate), as is the overall DSO with several currencies;
   * voids, credit notes and other corrections are not in these files and not
     modelled.
 """
@@ -356,12 +359,15 @@ def paid_stats(closed):
                 "mean_days_beyond_terms": None, "paid_on_time_pct": None}
     days = [(i.closed_on - i.issue).days for i in closed]
     beyond = [(i.closed_on - i.due).days for i in closed]
-    weight = sum(i.amount for i in closed)
+    # Amounts of different currencies are never added: no weighted mean across them.
+    weighted = None
+    if len({i.currency for i in closed}) == 1:
+        weighted = Fraction(sum(i.amount * d for i, d in zip(closed, days)),
+                            sum(i.amount for i in closed))
     return {
         "invoices_paid": n,
         "mean_days_to_pay": round2(Fraction(sum(days), n)),
-        "weighted_days_to_pay": round2(Fraction(sum(i.amount * d for i, d in zip(closed, days)),
-                                                weight)),
+        "weighted_days_to_pay": round2(weighted),
         "mean_days_beyond_terms": round2(Fraction(sum(beyond), n)),
         "paid_on_time_pct": round2(Fraction(100 * sum(1 for b in beyond if b <= 0), n)),
     }
