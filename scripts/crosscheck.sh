@@ -1,43 +1,52 @@
 #!/usr/bin/env bash
 # Cross-check every figure `ar aging` and `ar days-to-pay` print against an
 # independent reference implementation of the ledger semantics
-# (scripts/reference.py, written from shared/spec/ledger-semantics.md only).
+# (scripts/reference.py, written from the ledger-semantics spec only).
 #
-# Generates ledgers with shared/tools/gen_ledger.py for several seeds and sizes,
-# imports each into a fresh temporary ledger, and compares the JSON reports
-# field by field as exact decimal strings, for several as-of dates.
+# Generates ledgers with ar's own generator (`ar demo --csv DIR`) for several
+# seeds, sizes and client counts, imports each into a fresh temporary ledger,
+# and compares the JSON reports field by field as exact decimal strings, for
+# several as-of dates. Some generated clients have early-payment discounts
+# (`2/10`), so spec rule 4 is exercised too.
 #
 #   scripts/crosscheck.sh [AR_BINARY]      (default: target/release/ar)
 #   QUICK=1 scripts/crosscheck.sh          (small ledgers only)
+#   SEED_BASE=100 scripts/crosscheck.sh    (the same cases on other seeds: each
+#                                           case's --seed plus SEED_BASE)
 #
 # Exit status: 0 all agree, 1 a mismatch (each difference is printed), 2 setup error.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AR="${1:-$ROOT/target/release/ar}"
-GEN="${GEN_LEDGER:-$ROOT/../shared/tools/gen_ledger.py}"
-[[ -f "$GEN" ]] || GEN=/work/shared/tools/gen_ledger.py
 REF="$ROOT/scripts/reference.py"
 [[ -x "$AR" ]] || { echo "crosscheck: no ar binary at $AR (cargo build --release)" >&2; exit 2; }
-[[ -f "$GEN" ]] || { echo "crosscheck: gen_ledger.py not found (set GEN_LEDGER)" >&2; exit 2; }
 
 fail=0
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ar-crosscheck.XXXXXX")"
 # Kept on a mismatch so the JSON can be inspected; KEEP=1 keeps it always.
 trap '[[ $fail == 0 && -z "${KEEP:-}" ]] && rm -rf "$WORK" || echo "crosscheck: files kept in $WORK"' EXIT
 
-# The generator's last day of activity is 2026-06-30 (its --end default).
-# As-of dates: the end, a year earlier, a date before most entries (issue dates
-# start 2024-06-30), and one after the end (payments stop, invoices age on).
+# Every ledger is generated with its last day of activity on 2026-06-30 and 730
+# days of invoices before it (issue dates from 2024-06-30), whatever today is.
+GEN_SPAN=(--end 2026-06-30 --days 730)
+# As-of dates: the end, a year earlier, a date before most entries, and one
+# after the end (payments stop, invoices age on).
 AS_OF_DATES=(2026-06-30 2025-06-30 2024-08-15 2027-01-31)
 
-# name  gen_ledger options
+# name  `ar demo` options. Without --clients: the generator's default count (12
+# below 1,000 invoices, else one per 40 invoices), a few of them with discount
+# terms. The first five clients have none, so --clients 5 ledgers test rules 1-3
+# alone; with --clients 6 the sixth (2/10) takes about a sixth of the invoices.
 CASES=(
-  "s1-2k       --seed 1 --invoices 2000"
-  "s2-5k       --seed 2 --invoices 5000"
-  "s3-20k      --seed 3 --invoices 20000"
-  "s4-few      --seed 4 --invoices 3000 --clients 5"
-  "s5-few-10k  --seed 5 --invoices 10000 --clients 5"
+  "s1-2k        --seed 1 --invoices 2000"
+  "s2-5k        --seed 2 --invoices 5000"
+  "s3-20k       --seed 3 --invoices 20000"
+  "s4-few-3k    --seed 4 --invoices 3000 --clients 5"
+  "s5-few-10k   --seed 5 --invoices 10000 --clients 5"
+  "s6-few-20k   --seed 6 --invoices 20000 --clients 5"
+  "s7-500       --seed 7 --invoices 500"
+  "s8-six-3k    --seed 8 --invoices 3000 --clients 6"
 )
 if [[ -n "${QUICK:-}" ]]; then
   CASES=("q1-500 --seed 1 --invoices 500" "q2-few --seed 2 --invoices 800 --clients 5")
@@ -114,9 +123,18 @@ checks=0
 start=$SECONDS
 for case in "${CASES[@]}"; do
   read -r name opts <<<"$case"
+  if [[ -n "${SEED_BASE:-}" ]]; then
+    seed="$(sed -E 's/.*--seed ([0-9]+).*/\1/' <<<"$opts")"
+    opts="$(sed -E "s/--seed [0-9]+/--seed $((seed + SEED_BASE))/" <<<"$opts")"
+    name="$name+$SEED_BASE"
+  fi
   dir="$WORK/$name"
+  mkdir -p "$dir"
   # shellcheck disable=SC2086
-  python3 "$GEN" "$dir/data" $opts >/dev/null || { echo "crosscheck: gen_ledger failed for $name" >&2; exit 2; }
+  if ! "$AR" demo --csv "$dir/data" $opts "${GEN_SPAN[@]}" >"$dir/demo.log" 2>&1; then
+    echo "crosscheck: ar demo --csv failed for $name:" >&2; sed 's/^/    /' "$dir/demo.log" >&2
+    exit 2
+  fi
   export AR_DB="$dir/ledger.db"
   for kind in clients invoices payments; do
     if ! "$AR" import "$kind" "$dir/data/$kind.csv" >"$dir/import-$kind.log" 2>&1; then
@@ -139,7 +157,7 @@ for case in "${CASES[@]}"; do
       if details="$(compare "$out" "$ref" "$label")"; then
         echo "ok   $label"
       else
-        echo "FAIL $label   (gen_ledger.py $opts; ar: $out, reference: $ref)"
+        echo "FAIL $label   (ar demo --csv DIR $opts ${GEN_SPAN[*]}; ar: $out, reference: $ref)"
         echo "$details"
         fail=1
       fi

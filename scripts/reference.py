@@ -1,30 +1,58 @@
 #!/usr/bin/env python3
 """Independent reference implementation of the `ar` ledger semantics.
 
-Written from shared/spec/ledger-semantics.md alone (not from the Rust code), the
-way an auditor recomputes figures with a second system. It reads a directory
-holding clients.csv, invoices.csv and payments.csv in the spec's import layout
-and prints what `ar aging --format json` or `ar days-to-pay --format json`
-should print for the given as-of date.
+Written from the ledger-semantics spec alone (not from the Rust code), the way an
+auditor recomputes figures with a second system. It reads a directory holding
+clients.csv, invoices.csv and payments.csv in the import layout that
+`ar demo --csv DIR` writes, and prints what `ar aging --format json` or
+`ar days-to-pay --format json` should print for the given as-of date (default
+buckets 30,60,90 on the due-date basis; days to pay over 365 days, DSO over 90).
 
     reference.py DIR --as-of YYYY-MM-DD --report aging|days-to-pay
 
 Python 3.11, standard library only. Money is integer minor units throughout;
-ratios are fractions.Fraction; nothing on the path of a figure is a float.
+ratios and discount percents are fractions.Fraction; nothing on the path of a
+figure is a float.
+
+What it models: the replay of payments in (date, entry order); rule 1 (a named
+invoice, up to its open balance), rule 2 (oldest first by due date, issue date,
+number, in the payment's currency, among invoices issued on or before the
+payment), rule 3 (what is left is unapplied credit, never applied later) and
+rule 4 (early-payment discount, below); aging by days past due with credit and
+totals per currency; days to pay and DSO per currency.
+
+Rule 4 as read here: a client's `discount` column `P/D` (`2/10`, `1.5/10`) gives
+every invoice of that client a discount of amount x P / 100, rounded half up to
+the minor unit, for payments dated at most D days after the issue date (window
+inclusive, counted from the issue date, whatever the due date). When such a
+payment reaches an open invoice and what was paid on it plus what is left of the
+payment reaches amount - discount, the payment pays amount - discount - paid so
+far, the rest of the invoice is granted as a discount on the payment's date, and
+the invoice is closed on that date (it counts as paid then in days to pay). What
+is left of the payment goes on as usual: to the next oldest invoice when no
+invoice is named, else to unapplied credit. A discount is granted at most once
+per invoice. DSO's "invoiced" is the invoice amount, before any discount.
 
 Readings of the spec made here (where the import layout is silent):
   * invoice currency empty -> the ledger default, USD;
   * invoice due_date empty -> issue_date + the client's terms_days (30 when empty);
+  * an invoice takes its client's terms (terms_days, discount): the files hold
+    no later changes of terms; invoice-level terms_days or discount columns are
+    not modelled and make this script stop;
   * a payment's currency is its `currency` column when present, else the named
     invoice's currency, else the ledger default (USD);
   * entry order is CSV row order (clients, then invoices, then payments files);
-  * rule 4 (early-payment discount) is not modelled: gen_ledger.py never emits
-    discount terms, and a client with a `discount` column makes this script stop.
+  * the weighted mean days to pay of a group of paid invoices in more than one
+    currency is null (amounts of different currencies are never added; the
+    spec gives no exchange rate), as is the overall DSO with several currencies;
+  * voids, credit notes and other corrections are not in these files and not
+    modelled.
 """
 import argparse
 import csv
 import datetime as dt
 import os
+import re
 import sys
 from collections import defaultdict
 from fractions import Fraction
@@ -58,6 +86,26 @@ def parse_amount(text, currency):
     return value
 
 
+DISCOUNT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+)\s*$")
+
+
+def parse_discount(text):
+    """'2/10' -> (Fraction(2), 10); '1.5/10' -> (Fraction(3, 2), 10); '' -> None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    m = DISCOUNT_RE.match(text)
+    if not m:
+        sys.exit(f"reference.py: discount {text!r} is not of the form P/D (2/10, 1.5/10)")
+    return Fraction(m.group(1)), int(m.group(2))
+
+
+def discount_minor(amount, percent):
+    """amount x percent / 100, rounded half up to the minor unit (amounts are positive)."""
+    x = amount * percent / 100
+    return (2 * x.numerator + x.denominator) // (2 * x.denominator)  # floor(x + 1/2)
+
+
 def parse_date(text):
     return dt.date.fromisoformat(text.strip())
 
@@ -69,39 +117,74 @@ def read_csv(path):
 
 class Invoice:
     __slots__ = ("number", "client", "issue", "due", "amount", "currency", "entry",
-                 "paid", "closed_on")
+                 "terms", "paid", "discounted", "closed_on")
 
-    def __init__(self, number, client, issue, due, amount, currency, entry):
+    def __init__(self, number, client, issue, due, amount, currency, entry, terms):
         self.number, self.client, self.issue, self.due = number, client, issue, due
         self.amount, self.currency, self.entry = amount, currency, entry
-        self.paid = 0          # minor units allocated by payments so far
-        self.closed_on = None  # the day the balance reached zero by payment
+        # Rule 4 terms: (discount in minor units, window in days after issue), or None.
+        self.terms = terms
+        self.paid = 0           # minor units allocated by payments so far
+        self.discounted = 0     # minor units granted as an early-payment discount
+        self.closed_on = None   # the day the balance reached zero by payment or discount
+
+    def fresh(self):
+        return Invoice(self.number, self.client, self.issue, self.due, self.amount,
+                       self.currency, self.entry, self.terms)
 
     @property
     def open(self):
-        return self.amount - self.paid
+        return self.amount - self.paid - self.discounted
+
+    def apply(self, left, date):
+        """Allocate up to `left` of a payment dated `date`; returns what was taken."""
+        if self.open <= 0 or left <= 0:
+            return 0
+        if self.terms is not None and not self.discounted:
+            discount, window = self.terms
+            target = self.amount - discount
+            # Rule 4: inside the window (inclusive, from the issue date), reaching
+            # amount - discount closes the invoice with a discount for the rest.
+            if (date - self.issue).days <= window and self.paid + left >= target:
+                take = max(target - self.paid, 0)
+                self.paid += take
+                self.discounted = self.amount - self.paid
+                self.closed_on = date
+                return take
+        take = min(left, self.open)
+        self.paid += take
+        if self.open == 0:
+            self.closed_on = date
+        return take
 
 
 def load(directory):
     clients = {}  # lower(code) -> dict(code, name, terms)
     for row in read_csv(os.path.join(directory, "clients.csv")):
-        if (row.get("discount") or "").strip():
-            sys.exit("reference.py: discount terms (spec rule 4) are not modelled")
         code = row["code"].strip()
         terms = (row.get("terms_days") or "").strip()
         clients.setdefault(code.lower(), {"code": code, "name": row["name"].strip(),
-                                          "terms": int(terms) if terms else LEDGER_TERM_DAYS})
+                                          "terms": int(terms) if terms else LEDGER_TERM_DAYS,
+                                          "discount": parse_discount(row.get("discount"))})
 
     invoices = {}
     for k, row in enumerate(read_csv(os.path.join(directory, "invoices.csv"))):
         client = clients[row["client"].strip().lower()]
+        if (row.get("terms_days") or "").strip() or (row.get("discount") or "").strip():
+            sys.exit(f"reference.py: invoices.csv line {k + 2}: invoice-level terms "
+                     "(terms_days, discount) are not modelled")
         currency = (row.get("currency") or "").strip().upper() or DEFAULT_CURRENCY
         issue = parse_date(row["issue_date"])
         due_text = (row.get("due_date") or "").strip()
         due = parse_date(due_text) if due_text else issue + dt.timedelta(days=client["terms"])
         number = row["number"].strip()
-        invoices[number] = Invoice(number, client["code"], issue, due,
-                                   parse_amount(row["amount"], currency), currency, k)
+        amount = parse_amount(row["amount"], currency)
+        terms = None
+        if client["discount"] is not None:
+            percent, window = client["discount"]
+            terms = (discount_minor(amount, percent), window)
+        invoices[number] = Invoice(number, client["code"], issue, due, amount, currency, k,
+                                   terms)
 
     payments = []
     for k, row in enumerate(read_csv(os.path.join(directory, "payments.csv"))):
@@ -127,8 +210,7 @@ def replay(invoices, payments, as_of):
     live = {}
     for inv in invoices.values():
         if inv.issue <= as_of:
-            live[inv.number] = Invoice(inv.number, inv.client, inv.issue, inv.due,
-                                       inv.amount, inv.currency, inv.entry)
+            live[inv.number] = inv.fresh()
     by_client = defaultdict(list)  # (client, currency) -> invoices, oldest-first order
     for inv in live.values():
         by_client[(inv.client, inv.currency)].append(inv)
@@ -146,12 +228,7 @@ def replay(invoices, payments, as_of):
                     or inv.issue > p["date"]:
                 sys.exit(f"reference.py: payment row {p['entry'] + 2} would be refused "
                          f"(invoice {p['invoice']})")
-            take = min(left, inv.open)
-            if take > 0:
-                inv.paid += take
-                left -= take
-                if inv.open == 0:
-                    inv.closed_on = p["date"]
+            left -= inv.apply(left, p["date"])
         else:
             # Rule 2: oldest first by (due date, issue date, number).
             for inv in by_client[(p["client"], p["currency"])]:
@@ -159,11 +236,7 @@ def replay(invoices, payments, as_of):
                     break
                 if inv.issue > p["date"] or inv.open <= 0:
                     continue
-                take = min(left, inv.open)
-                inv.paid += take
-                left -= take
-                if inv.open == 0:
-                    inv.closed_on = p["date"]
+                left -= inv.apply(left, p["date"])
         # Rule 3: the rest is unapplied credit, never applied by itself later.
         if left:
             credit[(p["client"], p["currency"])] += left
@@ -286,12 +359,15 @@ def paid_stats(closed):
                 "mean_days_beyond_terms": None, "paid_on_time_pct": None}
     days = [(i.closed_on - i.issue).days for i in closed]
     beyond = [(i.closed_on - i.due).days for i in closed]
-    weight = sum(i.amount for i in closed)
+    # Amounts of different currencies are never added: no weighted mean across them.
+    weighted = None
+    if len({i.currency for i in closed}) == 1:
+        weighted = Fraction(sum(i.amount * d for i, d in zip(closed, days)),
+                            sum(i.amount for i in closed))
     return {
         "invoices_paid": n,
         "mean_days_to_pay": round2(Fraction(sum(days), n)),
-        "weighted_days_to_pay": round2(Fraction(sum(i.amount * d for i, d in zip(closed, days)),
-                                                weight)),
+        "weighted_days_to_pay": round2(weighted),
         "mean_days_beyond_terms": round2(Fraction(sum(beyond), n)),
         "paid_on_time_pct": round2(Fraction(100 * sum(1 for b in beyond if b <= 0), n)),
     }
