@@ -575,10 +575,13 @@ impl ReadTxn for SqliteTxn<'_> {
             "AND ?2 IS NULL"
         };
         // Reads only invoices still open at the date, through a covering index: never
-        // the closed majority.
+        // the closed majority. Nothing allocated at all (`settled` is every
+        // allocation): nothing to subtract, and no look-up.
         let sql = format!(
             "SELECT i.client_id, i.currency, i.issue_date, i.due_date,
-                    i.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.invoice_id = i.id AND a.date <= ?1), 0),
+                    CASE WHEN i.settled = 0 THEN i.amount
+                         ELSE i.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
+                             WHERE a.invoice_id = i.id AND a.date <= ?1), 0) END,
                     {number}
              FROM invoices i INDEXED BY invoices_open_at
              WHERE i.closed_on > ?1 AND i.issue_date <= ?1 AND i.voided_on IS NULL {client_filter}"
@@ -737,7 +740,7 @@ impl ReadTxn for SqliteTxn<'_> {
                 .conn
                 .prepare_cached(&format!(
                     "SELECT count(*) FROM (SELECT 1 FROM invoices INDEXED BY invoices_open_at
-                     WHERE closed_on >= ?1 AND closed_on < '{NOT_YET}' LIMIT {RECENT})"
+                     WHERE closed_on >= ?1 AND closed_on < '{NOT_YET}' AND voided_on IS NULL LIMIT {RECENT})"
                 ))?
                 .query_row([&from_text], |r| r.get(0))?;
             closed_since < RECENT
