@@ -341,6 +341,43 @@ pub(super) fn a_replay_from_a_date_keeps_what_came_before(b: &dyn Backend) -> Re
     Ok(())
 }
 
+pub(super) fn a_payments_allocations_are_where_its_replay_put_them(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, _, p) = small_ledger(&mut *store, b.hint())?;
+    let mut txn = store.write(b.hint())?;
+    txn.insert_invoice(&invoice("INV-3", c, "2026-02-10", 4_000))?;
+    txn.insert_invoice(&invoice("INV-4", c, "2026-03-10", 4_000))?;
+    // Pays the rest of INV-2 (closing it) and part of INV-3; INV-4 is issued after it.
+    let q = txn.insert_payment(&payment(c, "2026-03-01", 4_000, None))?;
+    replay_client(&mut *txn, c, d("2026-03-01"))?;
+    let lines = |txn: &mut dyn WriteTxn, id| -> Result<Vec<(String, i64, Date)>> {
+        Ok(txn
+            .payment_allocations(id)?
+            .into_iter()
+            .map(|a| (a.invoice, a.amount.minor, a.date))
+            .collect())
+    };
+    assert_eq!(
+        lines(&mut *txn, q)?,
+        [
+            ("INV-2".into(), 3_000, d("2026-03-01")),
+            ("INV-3".into(), 1_000, d("2026-03-01"))
+        ]
+    );
+    assert_eq!(
+        lines(&mut *txn, p)?,
+        [
+            ("INV-1".into(), 10_000, d("2026-02-01")),
+            ("INV-2".into(), 2_000, d("2026-02-01"))
+        ]
+    );
+    // A payment dated before the others moves them: its own lines are still its own.
+    let early = txn.insert_payment(&payment(c, "2026-01-20", 500, None))?;
+    replay_client(&mut *txn, c, d("2026-01-20"))?;
+    assert_eq!(lines(&mut *txn, early)?, [("INV-1".into(), 500, d("2026-01-20"))]);
+    txn.commit()
+}
+
 pub(super) fn every_clients_state_is_what_the_per_client_questions_say(b: &dyn Backend) -> Result<()> {
     let mut store = b.fresh();
     let (c, _, _) = small_ledger(&mut *store, b.hint())?;
@@ -666,6 +703,7 @@ macro_rules! storage_tests {
                 replay_scopes_hold_what_a_replay_from_a_date_needs,
                 a_saved_replay_is_what_the_store_derives,
                 a_replay_from_a_date_keeps_what_came_before,
+                a_payments_allocations_are_where_its_replay_put_them,
                 every_clients_state_is_what_the_per_client_questions_say,
                 replaying_a_plan_is_replaying_each_client,
                 unnamed_payments_from_never_misses_one,
@@ -693,6 +731,9 @@ struct SqliteBackend {
     dir: tempfile::TempDir,
     file: bool,
     bulk: bool,
+    /// Replays read each client's every invoice, as on a ledger where thousands
+    /// closed since the replay's start (`set_recent_closed(0)`).
+    reads_whole_clients: bool,
     last: std::sync::Mutex<Option<std::path::PathBuf>>,
 }
 
@@ -702,8 +743,23 @@ impl SqliteBackend {
             dir: tempfile::tempdir().expect("temp dir"),
             file,
             bulk,
+            reads_whole_clients: false,
             last: std::sync::Mutex::new(None),
         }
+    }
+
+    fn reading_whole_clients() -> SqliteBackend {
+        SqliteBackend {
+            reads_whole_clients: true,
+            ..SqliteBackend::new(true, false)
+        }
+    }
+
+    fn set_up(&self, mut store: super::sqlite::SqliteStore) -> Box<dyn Store> {
+        if self.reads_whole_clients {
+            store.set_recent_closed(0);
+        }
+        Box::new(store)
     }
 }
 
@@ -711,21 +767,19 @@ impl Backend for SqliteBackend {
     fn fresh(&self) -> Box<dyn Store> {
         use super::sqlite::{Access, Location, SqliteStore};
         if !self.file {
-            return Box::new(SqliteStore::open_in_memory().expect("memory store"));
+            return self.set_up(SqliteStore::open_in_memory().expect("memory store"));
         }
         let mut last = self.last.lock().unwrap();
         let n = std::fs::read_dir(self.dir.path()).map(|d| d.count()).unwrap_or(0);
         let path = self.dir.path().join(format!("ledger-{n}.db"));
         *last = Some(path.clone());
-        Box::new(SqliteStore::open(&path, Access::Write, Location::Given).expect("file store"))
+        self.set_up(SqliteStore::open(&path, Access::Write, Location::Given).expect("file store"))
     }
 
     fn another(&self) -> Option<Box<dyn Store>> {
         use super::sqlite::{Access, Location, SqliteStore};
         let path = self.last.lock().unwrap().clone()?;
-        Some(Box::new(
-            SqliteStore::open(&path, Access::Write, Location::Given).expect("file store"),
-        ))
+        Some(self.set_up(SqliteStore::open(&path, Access::Write, Location::Given).expect("file store")))
     }
 
     fn hint(&self) -> WriteHint {
@@ -741,3 +795,4 @@ storage_tests!(sqlite_file, SqliteBackend::new(true, false));
 storage_tests!(sqlite_memory, SqliteBackend::new(false, false));
 storage_tests!(sqlite_file_bulk, SqliteBackend::new(true, true));
 storage_tests!(sqlite_memory_bulk, SqliteBackend::new(false, true));
+storage_tests!(sqlite_file_whole_clients, SqliteBackend::reading_whole_clients());

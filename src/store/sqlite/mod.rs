@@ -40,7 +40,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{ReadTxn, Store, WriteHint, WriteTxn};
 use crate::domain::LedgerError;
-use crate::domain::error::Busy;
+use crate::domain::error::{Busy, io_reason};
 
 /// `PRAGMA application_id` of an ar ledger ('arls'): tells our files from other SQLite
 /// databases so `--db` pointed at the wrong file never alters it.
@@ -102,6 +102,8 @@ pub struct SqliteStore {
     /// the file's state when opened.
     immutable: Option<FileStamp>,
     bulk_entries: u64,
+    /// See [`SqliteStore::set_recent_closed`].
+    recent_closed: i64,
 }
 
 /// A file's size and modification time, to tell whether anyone wrote it.
@@ -213,6 +215,7 @@ impl SqliteStore {
             writable,
             immutable,
             bulk_entries: BULK_ENTRIES,
+            recent_closed: txn::RECENT,
         };
         store.check_identity()?;
         if writable {
@@ -233,6 +236,7 @@ impl SqliteStore {
             writable: true,
             immutable: None,
             bulk_entries: BULK_ENTRIES,
+            recent_closed: txn::RECENT,
         };
         store.configure()?;
         Ok(store)
@@ -242,6 +246,13 @@ impl SqliteStore {
     /// take the bulk path with small files).
     pub fn set_bulk_entries(&mut self, entries: u64) {
         self.bulk_entries = entries;
+    }
+
+    /// Below how many invoices closed since a replay's start a replay seeks the
+    /// client's open invoices instead of reading all of its invoices (tests use 0
+    /// to take the second way on small ledgers).
+    pub fn set_recent_closed(&mut self, invoices: i64) {
+        self.recent_closed = invoices;
     }
 
     /// Refuse another program's SQLite database, or a ledger of a newer ar.
@@ -259,6 +270,16 @@ impl SqliteStore {
                 &self.address,
                 "it is a SQLite database of another program",
             ));
+        }
+        if tables > 0 && version == 0 {
+            return Err(LedgerError::LedgerUnusable {
+                path: self.address.clone(),
+                reason: format!(
+                    "the ledger {} has tables but no schema version (PRAGMA user_version is 0): it was changed outside ar; nothing was written; restore it from a backup",
+                    self.address
+                ),
+            }
+            .into());
         }
         if version > schema_version() {
             return Err(LedgerError::NewerSchema {
@@ -302,7 +323,9 @@ impl SqliteStore {
     }
 
     fn begin_read(&mut self) -> Result<txn::SqliteTxn<'_>> {
-        txn::SqliteTxn::begin(&self.conn, &self.address, txn::Mode::Read)
+        let mut txn = txn::SqliteTxn::begin(&self.conn, &self.address, txn::Mode::Read)?;
+        txn.recent_closed = self.recent_closed;
+        Ok(txn)
     }
 }
 
@@ -333,8 +356,9 @@ impl Store for SqliteStore {
         }
         let bulk = (hint.entries >= self.bulk_entries).then_some(hint.entries);
         let new_file = self.path.as_os_str() != ":memory:" && file_len(&self.path) == 0;
-        let txn =
+        let mut txn =
             txn::SqliteTxn::begin_write(&self.conn, &self.address, bulk, new_file, &mut self.committed)?;
+        txn.recent_closed = self.recent_closed;
         Ok(Box::new(txn))
     }
 
@@ -550,10 +574,7 @@ fn not_a_ledger(path: &str, reason: &str) -> anyhow::Error {
 }
 
 fn busy(address: &str) -> Busy {
-    Busy {
-        address: address.to_string(),
-        seconds: BUSY_WAIT.as_secs(),
-    }
+    Busy::locked(address, BUSY_WAIT.as_secs())
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
@@ -565,20 +586,37 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 
 /// SQLite's failures, in words the user can act on; other errors stay as they are.
 fn explain(err: anyhow::Error, address: &str) -> anyhow::Error {
-    let Some(code) = err
-        .chain()
-        .find_map(|c| c.downcast_ref::<rusqlite::Error>())
-        .and_then(rusqlite::Error::sqlite_error_code)
-    else {
-        return err;
-    };
-    use rusqlite::ErrorCode as C;
     let unusable = |reason: String| {
         anyhow::Error::from(LedgerError::LedgerUnusable {
             path: address.to_string(),
             reason,
         })
     };
+    let Some(sqlite) = err.chain().find_map(|c| c.downcast_ref::<rusqlite::Error>()) else {
+        return err;
+    };
+    // What ar wrote, it reads: a value of the wrong type, or a table the schema
+    // version promises but the file lacks, was put there by another program.
+    let altered = match sqlite {
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..) => Some(format!("a value ar cannot read ({sqlite})")),
+        rusqlite::Error::SqliteFailure(_, Some(message))
+            if message.starts_with("no such table") || message.starts_with("no such column") =>
+        {
+            Some(format!("a part of its schema is missing ({message})"))
+        }
+        _ => None,
+    };
+    if let Some(what) = altered {
+        return unusable(format!(
+            "the ledger {address} holds {what}: it was changed outside ar; nothing was written; restore it from a backup (`ar import --dir` of an export)"
+        ));
+    }
+    let Some(code) = sqlite.sqlite_error_code() else {
+        return err;
+    };
+    use rusqlite::ErrorCode as C;
     match code {
         C::DatabaseBusy | C::DatabaseLocked => busy(address).into(),
         C::ReadOnly | C::PermissionDenied | C::AuthorizationForStatementDenied => LedgerError::ReadOnly {
@@ -611,26 +649,6 @@ fn sqlite_reason(e: &rusqlite::Error) -> String {
         }
         Some(rusqlite::ErrorCode::DatabaseCorrupt) => "the file is damaged".into(),
         _ => "SQLite cannot read it".into(),
-    }
-}
-
-/// An I/O error without Rust's "(os error 13)" suffix.
-fn io_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::PermissionDenied => "permission denied".into(),
-        K::NotFound => "no such file or directory".into(),
-        K::AlreadyExists => "it already exists".into(),
-        K::ReadOnlyFilesystem => "the file system is read-only".into(),
-        K::StorageFull => "the disk is full".into(),
-        K::NotADirectory => "a part of the path is a file, not a directory".into(),
-        _ => {
-            let s = e.to_string();
-            match s.find(" (os error") {
-                Some(i) => s[..i].to_string(),
-                None => s,
-            }
-        }
     }
 }
 

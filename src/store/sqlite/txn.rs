@@ -36,7 +36,7 @@ pub(super) struct Hot<'c> {
 
 /// How many invoices closed since a replay's start make "recent" (see
 /// `replay_scope`): a count bounded by this costs little even when more were.
-const RECENT: i64 = 2_000;
+pub(super) const RECENT: i64 = 2_000;
 
 pub(super) struct SqliteTxn<'c> {
     pub(super) conn: &'c Connection,
@@ -51,9 +51,44 @@ pub(super) struct SqliteTxn<'c> {
     committed: Option<&'c mut bool>,
     pub(super) bulk: Option<Box<Bulk>>,
     pub(super) hot: Hot<'c>,
+    /// [`RECENT`], or what the store was set to.
+    pub(super) recent_closed: i64,
 }
 
 impl<'c> SqliteTxn<'c> {
+    /// A subquery: the ids of client `?1`'s invoices (not void) that were open at
+    /// `?2` (`from`) or after, which are those a replay from then may change.
+    ///
+    /// Two ways to find them. From a recent date (a single entry), the client's open
+    /// invoices and the few closed since: seeks in the index of open invoices. From
+    /// further back, everything the ledger closed since would be read: then the
+    /// client's own invoices are, all of them.
+    fn invoices_open_since(&self, from: Date) -> Result<String> {
+        let recent = from != Date::MIN && {
+            let closed_since: i64 = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM invoices INDEXED BY invoices_open_at
+                     WHERE closed_on >= ?1 AND closed_on < '{NOT_YET}' AND voided_on IS NULL LIMIT {})",
+                    self.recent_closed
+                ))?
+                .query_row([DateText::new(from)], |r| r.get(0))?;
+            closed_since < self.recent_closed
+        };
+        Ok(if recent {
+            format!(
+                "SELECT id FROM invoices INDEXED BY invoices_open_at
+                 WHERE closed_on = '{NOT_YET}' AND client_id = ?1 AND voided_on IS NULL
+                 UNION ALL
+                 SELECT id FROM invoices INDEXED BY invoices_open_at
+                 WHERE closed_on >= ?2 AND closed_on < '{NOT_YET}' AND client_id = ?1 AND voided_on IS NULL"
+            )
+        } else {
+            "SELECT id FROM invoices WHERE client_id = ?1 AND closed_on >= ?2 AND voided_on IS NULL"
+                .to_string()
+        })
+    }
+
     pub(super) fn begin(conn: &'c Connection, address: &'c str, mode: Mode) -> Result<SqliteTxn<'c>> {
         conn.execute_batch(if mode == Mode::Write {
             "BEGIN IMMEDIATE"
@@ -70,6 +105,7 @@ impl<'c> SqliteTxn<'c> {
             committed: None,
             bulk: None,
             hot: Hot::default(),
+            recent_closed: RECENT,
         })
     }
 
@@ -523,20 +559,29 @@ impl ReadTxn for SqliteTxn<'_> {
 
     fn payment_allocations(&mut self, id: PaymentId) -> Result<Vec<AllocationLine>> {
         self.settle()?;
-        let currency: String = self
+        let (client, date, currency): (ClientId, Date, Currency) = self
             .conn
-            .prepare_cached("SELECT currency FROM payments WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
-        let currency = currency_column(&currency)?;
-        // Through the client's invoices and the payment's date (allocations_invoice):
-        // allocations are indexed by payment only for payments holding credit.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT i.number, a.payment_id, a.kind, a.date, a.amount FROM payments p
-             JOIN invoices i ON i.client_id = p.client_id
-             JOIN allocations a ON a.invoice_id = i.id AND a.date = p.date AND a.payment_id = p.id
-             WHERE p.id = ?1 ORDER BY a.id",
-        )?;
-        let rows = stmt.query_map([id], |r| allocation_line(r, currency))?;
+            .prepare_cached("SELECT client_id, date, currency FROM payments WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    date_column(r.get_ref(1)?)?,
+                    currency_column(r.get_ref(2)?.as_str()?)?,
+                ))
+            })?;
+        // Through the invoices still open at the payment's date, and its date
+        // (allocations_invoice): allocations are indexed by payment only for payments
+        // holding credit.
+        let sql = format!(
+            "SELECT i.number, a.payment_id, a.kind, a.date, a.amount
+             FROM allocations a JOIN invoices i ON i.id = a.invoice_id
+             WHERE a.invoice_id IN ({}) AND a.date = ?2 AND a.payment_id = ?3 ORDER BY a.id",
+            self.invoices_open_since(date)?
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![client, DateText::new(date), id], |r| {
+            allocation_line(r, currency)
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -731,35 +776,10 @@ impl ReadTxn for SqliteTxn<'_> {
              CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
                  WHERE a.invoice_id = i.id AND a.kind <> 'payment' AND a.date < ?2), 0) END"
         };
-        // Two ways to find them. A replay from a recent date (a single entry) wants
-        // the client's open invoices and the few closed since: seeks in the index of
-        // open invoices. From further back, everything the ledger closed since would
-        // be read: then the client's own invoices are, all of them.
-        let recent = from != Date::MIN && {
-            let closed_since: i64 = self
-                .conn
-                .prepare_cached(&format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM invoices INDEXED BY invoices_open_at
-                     WHERE closed_on >= ?1 AND closed_on < '{NOT_YET}' AND voided_on IS NULL LIMIT {RECENT})"
-                ))?
-                .query_row([&from_text], |r| r.get(0))?;
-            closed_since < RECENT
-        };
-        let sql = if recent {
-            format!(
-                "SELECT {columns} FROM invoices i WHERE i.id IN (
-                     SELECT id FROM invoices INDEXED BY invoices_open_at
-                     WHERE closed_on = '{NOT_YET}' AND client_id = ?1 AND voided_on IS NULL
-                     UNION ALL
-                     SELECT id FROM invoices INDEXED BY invoices_open_at
-                     WHERE closed_on >= ?2 AND closed_on < '{NOT_YET}' AND client_id = ?1 AND voided_on IS NULL)"
-            )
-        } else {
-            format!(
-                "SELECT {columns} FROM invoices i
-                 WHERE i.client_id = ?1 AND i.closed_on >= ?2 AND i.voided_on IS NULL"
-            )
-        };
+        let sql = format!(
+            "SELECT {columns} FROM invoices i WHERE i.id IN ({})",
+            self.invoices_open_since(from)?
+        );
         let sql = sql.as_str();
         let mut stmt = self.conn.prepare_cached(sql)?;
         let invoices = stmt
