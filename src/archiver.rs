@@ -86,14 +86,22 @@ pub fn forward(args: &[OsString]) -> ExitCode {
     {
         use std::os::unix::process::CommandExt;
         let err = std::process::Command::new(&archiver).args(&rest).exec();
-        eprintln!("error: cannot run {}: {err}", archiver.display());
+        eprintln!(
+            "error: cannot run {}: {}",
+            archiver.display(),
+            ar::domain::error::io_reason(&err)
+        );
         ExitCode::from(1)
     }
     #[cfg(not(unix))]
     match std::process::Command::new(&archiver).args(&rest).status() {
         Ok(s) => ExitCode::from(s.code().unwrap_or(1) as u8),
         Err(err) => {
-            eprintln!("error: cannot run {}: {err}", archiver.display());
+            eprintln!(
+                "error: cannot run {}: {}",
+                archiver.display(),
+                ar::domain::error::io_reason(&err)
+            );
             ExitCode::from(1)
         }
     }

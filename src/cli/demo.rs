@@ -7,7 +7,8 @@ use clap::Args;
 
 use super::report::{AgingArgs, DaysToPayArgs, run_aging, run_days_to_pay};
 use super::{Context, cache_dir};
-use crate::domain::{Field, LedgerError};
+use crate::domain::error::io_reason;
+use crate::domain::{Date, Field, LedgerError};
 use crate::ledger::generate::{GenSpec, generate, write_csv};
 use crate::ledger::sample::build_sample;
 use crate::render::plural;
@@ -55,6 +56,7 @@ const SHOWN_CLIENTS: usize = 50;
 
 pub fn run_demo(ctx: &mut Context, args: DemoArgs) -> Result<()> {
     let end = ctx.date_or_today(args.end.as_deref(), Field::Date)?;
+    sample_fits(end, args.days)?;
     let spec = GenSpec {
         invoices: args.invoices,
         clients: args.clients.or((args.invoices < 1_000).then_some(12)),
@@ -113,6 +115,26 @@ pub fn run_demo(ctx: &mut Context, args: DemoArgs) -> Result<()> {
     Ok(())
 }
 
+/// A sample's dates run from `days` before its end (and its payments a little
+/// earlier still, for invoices carried in) to due dates months after it: all of them
+/// must be dates the ledger holds.
+fn sample_fits(end: Date, days: u32) -> Result<(), LedgerError> {
+    const MARGIN: i64 = 400;
+    let lo =
+        Date::from_ymd_opt(1, 1, 1).expect("valid date") + chrono::Duration::days(i64::from(days) + MARGIN);
+    let hi = crate::domain::dates::end_of_time() - chrono::Duration::days(MARGIN);
+    if end < lo || end > hi {
+        return Err(LedgerError::BadDate {
+            field: Field::Date,
+            input: end.to_string(),
+            reason: format!(
+                "a sample of {days} days ending then would hold dates the ledger cannot: give an --end between {lo} and {hi}"
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn write_sample_csv(ctx: &mut Context, spec: &GenSpec, dir: &std::path::Path) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         return Err(LedgerError::File {
@@ -125,13 +147,13 @@ fn write_sample_csv(ctx: &mut Context, spec: &GenSpec, dir: &std::path::Path) ->
     std::fs::create_dir_all(dir).map_err(|e| LedgerError::File {
         action: "create the directory",
         path: dir.display().to_string(),
-        reason: e.to_string(),
+        reason: io_reason(&e),
     })?;
     let generated = generate(spec);
     write_csv(&generated, dir).map_err(|e| LedgerError::File {
         action: "write the sample into",
         path: dir.display().to_string(),
-        reason: e.to_string(),
+        reason: io_reason(&e),
     })?;
     writeln!(
         ctx.out,

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use crate::domain::LedgerError;
 use crate::domain::entities::{Client, Invoice, Payment};
+use crate::domain::error::io_reason;
 use crate::ledger::export::{
     CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, SETTINGS_HEADER, client_record,
     invoice_record, payment_record,
@@ -84,15 +85,6 @@ fn writing(path: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
             .into(),
             _ => e,
         }
-    }
-}
-
-/// An I/O error without Rust's "(os error 28)" suffix.
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
     }
 }
 

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::LedgerError;
+use crate::domain::error::io_reason;
 use crate::ledger::Ledger;
 use crate::ledger::import::{ImportErrors, ImportKind, ImportOptions, ImportSource, ImportSummary};
 use crate::render::plural;
@@ -136,7 +137,11 @@ fn open_file(kind: ImportKind, file: &Path) -> Result<ImportSource> {
     let f = File::open(file).map_err(|e| LedgerError::File {
         action: "read",
         path: file.display().to_string(),
-        reason: format!("{}: check the path", io_reason(&e)),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => format!("{}: check the path", io_reason(&e)),
+            std::io::ErrorKind::PermissionDenied => format!("{}: check its permissions", io_reason(&e)),
+            _ => io_reason(&e),
+        },
     })?;
     let size = f.metadata().ok().map(|m| m.len());
     Ok(ImportSource {
@@ -210,15 +215,6 @@ fn summary_line(s: &ImportSummary) -> String {
 fn counted(n: u64, noun: &str) -> String {
     let grouped = crate::domain::money::format_minor(n as i64, 0, true);
     plural(n as i64, noun).replacen(&n.to_string(), &grouped, 1)
-}
-
-/// An I/O error without Rust's "(os error 2)" suffix.
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }
 
 /// A byte-based progress bar on stderr, only on a terminal and for large files.

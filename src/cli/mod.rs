@@ -23,7 +23,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 pub use context::{Context, Env, Io, cache_dir, data_dir};
 
 use crate::domain::LedgerError;
-use crate::domain::error::{ErrorKind, kind_of};
+use crate::domain::error::{ErrorKind, io_reason, kind_of};
 
 /// A command-line accounts-receivable tracker: clients, invoices, payments and who owes
 /// what, how late.
@@ -113,14 +113,81 @@ pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
         Ok(clock) => clock,
         Err(e) => return report_error(io.err, &e),
     };
-    let mut ctx = Context::new(cli.db.clone(), env, io, clock);
-    let result = execute(&mut ctx, cli.command).and_then(|()| Ok(ctx.out.flush()?));
+    // Standard output is watched: a failure to write it (a full disk behind `>`) is
+    // the user's to fix, not a bug, whichever layer's error carries it up.
+    let Io {
+        out,
+        err,
+        stdin,
+        out_is_terminal,
+        err_is_terminal,
+    } = io;
+    let mut out = Watched {
+        inner: out,
+        failed: None,
+    };
+    let result = {
+        let io = Io {
+            out: &mut out,
+            err: &mut *err,
+            stdin,
+            out_is_terminal,
+            err_is_terminal,
+        };
+        let mut ctx = Context::new(cli.db.clone(), env, io, clock);
+        execute(&mut ctx, cli.command).and_then(|()| Ok(ctx.out.flush()?))
+    };
     match result {
         Ok(()) => 0,
         Err(e) => {
-            let _ = ctx.out.flush();
-            report_error(ctx.err, &e)
+            let _ = out.flush();
+            match out.failed.take() {
+                Some(failure)
+                    if failure.kind() != std::io::ErrorKind::BrokenPipe
+                        && kind_of(&e) == ErrorKind::Internal =>
+                {
+                    let refused = LedgerError::File {
+                        action: "write",
+                        path: "the output".into(),
+                        reason: io_reason(&failure),
+                    };
+                    report_error(err, &refused.into())
+                }
+                _ => report_error(err, &e),
+            }
         }
+    }
+}
+
+/// A writer that remembers its first failure.
+struct Watched<'a> {
+    inner: &'a mut dyn Write,
+    failed: Option<std::io::Error>,
+}
+
+impl Watched<'_> {
+    fn watch<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && self.failed.is_none()
+        {
+            self.failed = Some(match e.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(e.kind(), e.to_string()),
+            });
+        }
+        result
+    }
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.watch(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.watch(result)
     }
 }
 
@@ -194,11 +261,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// mistake, not "the default").
 pub(crate) fn currency_option(text: Option<String>) -> Result<Option<String>, LedgerError> {
     match text {
-        Some(t) if t.trim().is_empty() => Err(LedgerError::BadValue {
-            what: "--currency".into(),
-            input: t,
-            reason: "is empty: give an ISO 4217 code such as USD, EUR or NZD, or leave the option out".into(),
-        }),
+        Some(t) if t.trim().is_empty() => Err(LedgerError::Refused(
+            "--currency is empty: give an ISO 4217 code such as USD, EUR or NZD, or leave the option out"
+                .into(),
+        )),
         other => Ok(other),
     }
 }

@@ -111,20 +111,30 @@ pub fn run_pay(ctx: &mut Context, args: PayArgs) -> Result<()> {
     if receipt.reallocated_later > 0 {
         writeln!(
             ctx.out,
-            "  dated before {} of {}: their allocation was recomputed in date order",
+            "  dated before {} of {}: {} recomputed in date order",
             plural(receipt.reallocated_later as i64, "later payment"),
-            p.client
+            p.client,
+            if receipt.reallocated_later == 1 {
+                "its allocation was"
+            } else {
+                "their allocations were"
+            }
         )?;
     }
     if receipt.repeats > 0 {
         writeln!(
             ctx.err,
-            "warning: {} already had {} with the same date, amount and reference: if this is the same payment entered twice, it is now counted twice",
+            "warning: {} already had {} with the same date, amount and {}: if this is the same payment entered twice, it is now counted twice",
             p.client,
             if receipt.repeats == 1 {
                 "a payment".to_string()
             } else {
                 format!("{} payments", receipt.repeats)
+            },
+            if p.reference.is_some() {
+                "reference"
+            } else {
+                "no reference"
             }
         )?;
     }

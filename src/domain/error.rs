@@ -230,10 +230,16 @@ pub enum LedgerError {
     UnknownSetting { key: String },
 
     /// The exact content of a file was imported into this ledger before.
-    #[error(
-        "{file} was already imported into this ledger on {when} ({rows} rows, the same bytes): importing it again would enter every row twice; if that is what you want, add --again"
-    )]
-    AlreadyImported { file: String, when: String, rows: u64 },
+    #[error("{}", already_imported(file, earlier, when, *rows, kind))]
+    AlreadyImported {
+        file: String,
+        /// The name it was imported under then (`stdin` through a pipe).
+        earlier: String,
+        when: String,
+        rows: u64,
+        /// clients, invoices, payments or settings.
+        kind: String,
+    },
 
     /// A sum a report or a write would need is larger than the ledger can hold.
     #[error(
@@ -243,9 +249,9 @@ pub enum LedgerError {
 
     /// `ar check` found problems (listed on standard output).
     #[error(
-        "the ledger {path} is not sound: {} and {} that differ from a fresh replay (listed above); restore it from a backup, or import an export of it into a new ledger, which derives everything afresh",
+        "the ledger {path} is not sound: {} and {} from a fresh replay (listed above); restore it from a backup, or import an export of it into a new ledger, which derives everything afresh",
         counted(*integrity, "integrity problem"),
-        counted(*differences, "derived value")
+        if *differences == 1 { "1 derived value that differs".to_string() } else { format!("{differences} derived values that differ") }
     )]
     NotSound {
         path: String,
@@ -339,7 +345,7 @@ impl LedgerError {
 pub type LedgerResult<T> = Result<T, LedgerError>;
 
 /// `1 problem`, `2 problems`.
-fn counted(n: usize, noun: &str) -> String {
+pub fn counted(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
@@ -365,12 +371,32 @@ pub enum ErrorKind {
 
 /// The ledger is held by another writer (or a bulk load) longer than the wait.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[error(
-    "the ledger {address} is busy: another program kept it locked for {seconds} seconds; nothing was written, try again later"
-)]
+#[error("the ledger {address} is busy: {why}")]
 pub struct Busy {
     pub address: String,
-    pub seconds: u64,
+    /// What kept it busy, and what to do.
+    pub why: String,
+}
+
+impl Busy {
+    /// Another writer held the lock for all of `seconds`.
+    pub fn locked(address: &str, seconds: u64) -> Busy {
+        Busy {
+            address: address.to_string(),
+            why: format!(
+                "another program kept it locked for {seconds} seconds; nothing was written, try again later"
+            ),
+        }
+    }
+
+    /// A read without locks (a read-only ledger) saw the file change under it, each time.
+    pub fn changing(address: &str) -> Busy {
+        Busy {
+            address: address.to_string(),
+            why: "it changed while being read, three times in a row; try again when its writer is done"
+                .to_string(),
+        }
+    }
 }
 
 /// `--fail-if-over` found something older than allowed: the report was printed, but
@@ -413,6 +439,45 @@ pub fn kind_of(err: &anyhow::Error) -> ErrorKind {
     ErrorKind::Internal
 }
 
+/// "p.csv was already imported …", or, by another name, "stdin has the same bytes
+/// as p.csv, imported …": and what importing it again would do.
+fn already_imported(file: &str, earlier: &str, when: &str, rows: u64, kind: &str) -> String {
+    let what = if file == earlier {
+        format!("{file} was already imported into this ledger")
+    } else {
+        format!("{file} has the same bytes as {earlier}, imported into this ledger")
+    };
+    let rows = counted(rows as usize, "row");
+    let again = match kind {
+        "invoices" | "payments" => {
+            format!("importing it again would enter its {kind} twice; if that is what you want, add --again")
+        }
+        _ => format!("its {kind} are in the ledger already: nothing to do"),
+    };
+    format!("{what} on {when} ({rows}): {again}")
+}
+
+/// An I/O error as a message's reason: in words for the common kinds, and without
+/// Rust's "(os error 13)" suffix otherwise.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::PermissionDenied => "permission denied".into(),
+        K::NotFound => "no such file or directory".into(),
+        K::AlreadyExists => "it already exists".into(),
+        K::ReadOnlyFilesystem => "the file system is read-only".into(),
+        K::StorageFull => "the disk is full".into(),
+        K::NotADirectory => "a part of the path is a file, not a directory".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,10 +487,7 @@ mod tests {
         let refused =
             anyhow::Error::from(LedgerError::UnknownClient { code: "X".into() }).context("in row 3");
         assert_eq!(kind_of(&refused), ErrorKind::Refused);
-        let busy = anyhow::Error::from(Busy {
-            address: "l.db".into(),
-            seconds: 5,
-        });
+        let busy = anyhow::Error::from(Busy::locked("l.db", 5));
         assert_eq!(kind_of(&busy), ErrorKind::Busy);
         assert_eq!(kind_of(&anyhow::anyhow!("a query failed")), ErrorKind::Internal);
     }

@@ -125,6 +125,13 @@ impl Money {
     /// `1234`, `1234.5`. Refuses signs, letters, misplaced separators, more decimals
     /// than the currency has, zero, and values that overflow.
     pub fn parse_positive(text: &str, currency: Currency) -> Result<Money, LedgerError> {
+        if text.trim().starts_with('-') {
+            return Err(LedgerError::BadAmount {
+                field: Field::Amount,
+                input: text.trim().to_string(),
+                reason: "the amount must be positive".into(),
+            });
+        }
         let money = Money::parse(text, currency)?;
         if money.minor == 0 {
             return Err(LedgerError::BadAmount {
@@ -148,7 +155,7 @@ impl Money {
             return Err(bad("the amount is empty; write it like 1234.56"));
         }
         if input.starts_with('-') {
-            return Err(bad("the amount must be positive"));
+            return Err(bad("it must not be negative"));
         }
         let (whole, frac) = match input.split_once('.') {
             Some((w, f)) => (w, Some(f)),

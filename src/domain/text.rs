@@ -37,14 +37,14 @@ pub fn clean_text(field: Field, text: &str, max: usize) -> Result<String, Ledger
         return Err(bad(format!(
             "the {} `{}` contains control characters: remove them",
             field.noun(),
-            t.escape_default()
+            escaped(t, char::is_control)
         )));
     }
     if t.chars().any(is_invisible_control) {
         return Err(bad(format!(
             "the {} `{}` contains invisible formatting characters (such as right-to-left overrides): retype it without them",
             field.noun(),
-            t.escape_unicode()
+            escaped(t, is_invisible_control)
         )));
     }
     if t.chars().count() > max {
@@ -54,6 +54,20 @@ pub fn clean_text(field: Field, text: &str, max: usize) -> Result<String, Ledger
         )));
     }
     Ok(t.to_string())
+}
+
+/// `text` with each character `bad` picks shown as its escape (`\t`, `\u{202e}`),
+/// and the rest as typed: the message shows where the culprit is.
+fn escaped(text: &str, bad: fn(char) -> bool) -> String {
+    text.chars()
+        .map(|c| {
+            if bad(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A client code: what is typed on the command line and in every CSV file, so only

@@ -101,11 +101,7 @@ impl Ledger {
                 return Ok(value);
             }
         }
-        Err(crate::domain::error::Busy {
-            address: self.address().to_string(),
-            seconds: 0,
-        }
-        .into())
+        Err(crate::domain::error::Busy::changing(self.address()).into())
     }
 
     /// Run `f` as one write transaction: all of it is written, with the allocations

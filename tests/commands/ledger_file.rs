@@ -243,6 +243,58 @@ fn a_ledger_with_a_newer_schema_is_refused_and_left_byte_for_byte() {
 }
 
 #[test]
+fn a_ledger_changed_outside_ar_is_refused_as_such() {
+    let fresh = || {
+        let l = TestLedger::new();
+        l.ok(&["client", "add", "ACME", "--name", "Acme"]);
+        l.ok(&["add-invoice", "--client", "ACME", "--amount", "10"]);
+        l
+    };
+    let commands: [&[&str]; 4] = [
+        &["client", "list"],
+        &["aging", "--by", "invoice"],
+        &["invoice", "list"],
+        &["add-invoice", "--client", "ACME", "--amount", "5"],
+    ];
+    // Its schema version wiped: not taken for a new ledger to migrate over.
+    let l = fresh();
+    open_existing(&l.db)
+        .pragma_update(None, "user_version", 0)
+        .unwrap();
+    for args in commands {
+        let err = refused_untouched(&l, args);
+        assert!(
+            err.contains("has tables but no schema version") && err.contains("changed outside ar"),
+            "ar {args:?}: {err}"
+        );
+    }
+    // A value of another type where ar keeps dates.
+    let l = fresh();
+    open_existing(&l.db)
+        .execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE invoices SET issue_date = '2026-02-30'")
+        .unwrap();
+    for args in &commands[1..3] {
+        let err = refused_untouched(&l, args);
+        assert!(
+            err.contains("holds a value ar cannot read") && err.contains("changed outside ar"),
+            "ar {args:?}: {err}"
+        );
+    }
+    // A table gone.
+    let l = fresh();
+    open_existing(&l.db)
+        .execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE allocations")
+        .unwrap();
+    for args in &commands[1..] {
+        let err = refused_untouched(&l, args);
+        assert!(
+            err.contains("a part of its schema is missing (no such table: allocations)"),
+            "ar {args:?}: {err}"
+        );
+    }
+}
+
+#[test]
 fn a_file_that_is_not_sqlite_is_refused_untouched() {
     let l = TestLedger::new();
     std::fs::write(&l.db, "client,amount\nACME,100\n").unwrap();

@@ -156,6 +156,34 @@ fn refusals_name_the_object_and_the_fix() {
             vec!["invoice", "void", "INV-9999"],
             &["unknown invoice `INV-9999`"],
         ),
+        (
+            vec!["client", "add", "X", "--name", "x", "--credit-limit", "-5"],
+            &["invalid credit limit `-5`: it must not be negative"],
+        ),
+        (
+            vec!["add-invoice", "--client", "ACME", "--amount", "-5"],
+            &["invalid amount `-5`: the amount must be positive"],
+        ),
+        (
+            add(&["--currency", ""]),
+            &["error: --currency is empty: give an ISO 4217 code"],
+        ),
+        // Only the culprit is escaped: the rest reads as typed.
+        (
+            vec!["client", "add", "X", "--name", "Café \u{202e}lbat"],
+            &["the name `Café \\u{202e}lbat` contains invisible formatting characters"],
+        ),
+        (
+            vec!["client", "add", "X", "--name", "Café\tBar"],
+            &["the name `Café\\tBar` contains control characters"],
+        ),
+        (
+            vec!["demo", "--end", "0001-06-01"],
+            &[
+                "invalid date `0001-06-01`",
+                "give an --end between 0004-02-05 and 9998-11-25",
+            ],
+        ),
     ];
     for (args, parts) in &cases {
         let err = l.fails(args, 1);
@@ -317,4 +345,63 @@ fn empty_ledger_lists_are_empty_not_errors() {
         csv.extend(["--format", "csv"]);
         assert_eq!(l.ok(&csv).lines().count(), 1, "{list:?}: header only");
     }
+}
+
+// ---------------------------------------------------------------------------------
+// Output that cannot be written: the user's to fix (a full disk behind `>`), exit 1.
+
+/// Standard output on a full disk.
+struct FullDisk;
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from_raw_os_error(28)) // ENOSPC
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn output_that_cannot_be_written_is_refused_not_a_bug() {
+    let l = TestLedger::new();
+    acme(&l, "30");
+    add_invoice(&l, "ACME", "100", "2026-11-01", &[]);
+    let mut env = ar::cli::Env::default();
+    for (k, v) in l.env_pairs() {
+        env.set(&k, &v);
+    }
+    for args in [
+        &["aging"][..],
+        &["aging", "--format", "json"],
+        &["client", "list", "--format", "csv"],
+        &["export", "--format", "json"],
+        &["add-invoice", "--client", "ACME", "--amount", "5"],
+    ] {
+        let argv = std::iter::once("ar")
+            .chain(args.iter().copied())
+            .map(Into::into)
+            .collect();
+        let mut err = Vec::new();
+        let code = ar::cli::run(
+            argv,
+            &env,
+            ar::cli::Io {
+                out: &mut FullDisk,
+                err: &mut err,
+                stdin: Box::new(std::io::empty()),
+                out_is_terminal: false,
+                err_is_terminal: false,
+            },
+        );
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(
+            (code, err.as_str()),
+            (1, "error: cannot write the output: the disk is full\n"),
+            "ar {args:?}"
+        );
+    }
+    // The entry was written before its receipt could not be: it is there (once).
+    let out = l.ok(&["invoice", "list", "--format", "csv"]);
+    assert_eq!(out.lines().count(), 3, "{out}");
 }

@@ -177,7 +177,7 @@ fn back_dated_payment_reallocates_later_ones_in_date_order() {
         "Payment #2 from ACME: 120.00 USD on 2026-10-10\n\
          \x20 100.00 to INV-0001\n\
          \x20 20.00 to INV-0002\n\
-         \x20 dated before 1 later payment of ACME: their allocation was recomputed in date order\n"
+         \x20 dated before 1 later payment of ACME: its allocation was recomputed in date order\n"
     );
     assert_eq!(
         allocations(&l, "INV-0001"),
@@ -220,7 +220,9 @@ fn back_dated_payment_reallocates_later_ones_in_date_order() {
     // Dated before all three: the count and its noun agree.
     let out = pay(&l, "ACME", "1", "2026-10-05", &[]);
     assert!(
-        out.contains("dated before 3 later payments of ACME: their allocation was recomputed in date order"),
+        out.contains(
+            "dated before 3 later payments of ACME: their allocations were recomputed in date order"
+        ),
         "{out}"
     );
 }

@@ -380,8 +380,10 @@ fn import_file(
         // Said instead of the row errors (repeated clients and invoices) it explains.
         return Err(LedgerError::AlreadyImported {
             file,
+            earlier: earlier.file,
             when: shown_time(&earlier.imported_at),
             rows: earlier.rows,
+            kind: earlier.kind,
         }
         .into());
     }
@@ -821,8 +823,8 @@ fn read_file(
                 line,
                 "",
                 format!(
-                    "this row has {} fields, the header {}: {advice}",
-                    record.len(),
+                    "this row has {}, the header {}: {advice}",
+                    crate::domain::error::counted(record.len(), "field"),
                     header.fields
                 ),
             )
