@@ -74,6 +74,9 @@ pub struct Context<'a> {
     stdin: Option<Box<dyn Read + Send>>,
     pub style: Style,
     pub err_is_terminal: bool,
+    /// A ledger was opened for writing: what the command records may be committed
+    /// even if its output then fails.
+    pub(crate) opened_for_write: std::cell::Cell<bool>,
 }
 
 /// "Today" and "now": the local date and the UTC time, or the hidden `AR_TODAY`
@@ -114,6 +117,7 @@ impl<'a> Context<'a> {
             stdin: Some(io.stdin),
             style: Style { styled, width },
             err_is_terminal: io.err_is_terminal,
+            opened_for_write: std::cell::Cell::new(false),
         }
     }
 
@@ -151,6 +155,9 @@ impl<'a> Context<'a> {
         location: Location,
     ) -> Result<Ledger> {
         let mut store = SqliteStore::open(path, access, location)?;
+        if access == Access::Write {
+            self.opened_for_write.set(true);
+        }
         // Hidden, for tests: take the bulk path with small files.
         if let Some(n) = self.env.get("AR_BULK_ENTRIES").and_then(|v| v.parse().ok()) {
             store.set_bulk_entries(n);

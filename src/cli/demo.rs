@@ -124,13 +124,10 @@ fn sample_fits(end: Date, days: u32) -> Result<(), LedgerError> {
         Date::from_ymd_opt(1, 1, 1).expect("valid date") + chrono::Duration::days(i64::from(days) + MARGIN);
     let hi = crate::domain::dates::end_of_time() - chrono::Duration::days(MARGIN);
     if end < lo || end > hi {
-        return Err(LedgerError::BadDate {
-            field: Field::Date,
-            input: end.to_string(),
-            reason: format!(
-                "a sample of {days} days ending then would hold dates the ledger cannot: give an --end between {lo} and {hi}"
-            ),
-        });
+        return Err(LedgerError::Refused(format!(
+            "a sample of {} ending on {end} would hold dates the ledger cannot: give an --end between {lo} and {hi}",
+            crate::domain::error::counted(days as usize, "day")
+        )));
     }
     Ok(())
 }

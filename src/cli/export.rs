@@ -74,7 +74,17 @@ fn writing(path: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
         let io = e.chain().find_map(|c| {
             c.downcast_ref::<std::io::Error>()
                 .map(io_reason)
-                .or_else(|| c.downcast_ref::<csv::Error>().map(|e| e.to_string()))
+                .or_else(|| {
+                    c.downcast_ref::<serde_json::Error>()
+                        .and_then(serde_json::Error::io_error_kind)
+                        .map(|kind| io_reason(&std::io::Error::from(kind)))
+                })
+                .or_else(|| {
+                    c.downcast_ref::<csv::Error>().map(|e| match e.kind() {
+                        csv::ErrorKind::Io(io) => io_reason(io),
+                        _ => e.to_string(),
+                    })
+                })
         });
         match io {
             Some(reason) if !e.is::<LedgerError>() => LedgerError::File {

@@ -143,7 +143,19 @@ fn open_file(kind: ImportKind, file: &Path) -> Result<ImportSource> {
             _ => io_reason(&e),
         },
     })?;
-    let size = f.metadata().ok().map(|m| m.len());
+    let metadata = f.metadata().ok();
+    if metadata.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+        return Err(LedgerError::File {
+            action: "import",
+            path: file.display().to_string(),
+            reason: format!(
+                "it is a directory: name a CSV file in it, or import them all with `ar import --dir {}`",
+                file.display()
+            ),
+        }
+        .into());
+    }
+    let size = metadata.map(|m| m.len());
     Ok(ImportSource {
         kind,
         name: file.display().to_string(),

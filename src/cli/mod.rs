@@ -135,8 +135,10 @@ pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
             err_is_terminal,
         };
         let mut ctx = Context::new(cli.db.clone(), env, io, clock);
-        execute(&mut ctx, cli.command).and_then(|()| Ok(ctx.out.flush()?))
+        let result = execute(&mut ctx, cli.command).and_then(|()| Ok(ctx.out.flush()?));
+        (result, ctx.opened_for_write.get())
     };
+    let (result, opened_for_write) = result;
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -146,10 +148,14 @@ pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
                     if failure.kind() != std::io::ErrorKind::BrokenPipe
                         && kind_of(&e) == ErrorKind::Internal =>
                 {
+                    let mut reason = io_reason(&failure);
+                    if opened_for_write {
+                        reason.push_str(" (what it entered is recorded: check before running it again)");
+                    }
                     let refused = LedgerError::File {
                         action: "write",
                         path: "the output".into(),
-                        reason: io_reason(&failure),
+                        reason,
                     };
                     report_error(err, &refused.into())
                 }

@@ -468,6 +468,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
         K::ReadOnlyFilesystem => "the file system is read-only".into(),
         K::StorageFull => "the disk is full".into(),
         K::NotADirectory => "a part of the path is a file, not a directory".into(),
+        K::IsADirectory => "it is a directory".into(),
         _ => {
             let s = e.to_string();
             match s.find(" (os error") {

@@ -104,7 +104,9 @@ pub fn email(text: Option<&str>) -> Result<Option<String>, LedgerError> {
     let Some(e) = text.map(str::trim).filter(|e| !e.is_empty()) else {
         return Ok(None);
     };
-    let bad = || LedgerError::BadEmail { input: e.to_string() };
+    let bad = || LedgerError::BadEmail {
+        input: escaped(e, |c| c.is_control() || is_invisible_control(c)),
+    };
     let (local, domain) = e.split_once('@').ok_or_else(bad)?;
     let domain_ok = domain.contains('.')
         && !domain.starts_with('.')

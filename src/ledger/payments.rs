@@ -64,6 +64,13 @@ pub struct CheckedPayment {
     reference: Result<Option<String>, LedgerError>,
 }
 
+impl CheckedPayment {
+    /// Whether it carries a reference (what a repeat warning compares).
+    pub(crate) fn has_reference(&self) -> bool {
+        matches!(&self.reference, Ok(Some(_)))
+    }
+}
+
 impl NewPayment {
     /// Check the payment's own fields; with `invoices` (a view of the ledger's
     /// invoices), also find the invoice it names.

@@ -46,6 +46,20 @@ fn codes_emails_and_names_that_would_mislead_are_refused() {
             "{email}: {err}"
         );
     }
+    // An invisible character in an email is shown escaped, never as itself.
+    let err = l.fails(
+        &[
+            "client",
+            "add",
+            "X",
+            "--name",
+            "x",
+            "--email",
+            "a\u{202E}@b.example",
+        ],
+        1,
+    );
+    assert!(err.contains("invalid email `a\\u{202e}@b.example`"), "{err}");
     let err = l.fails(&["client", "add", "X", "--name", "Acme\u{202E}dtL"], 1);
     assert!(err.contains("invisible formatting characters"), "{err}");
     // What is allowed: letters, digits, `-`, `_`, `.`; any name without controls.

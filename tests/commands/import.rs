@@ -572,11 +572,11 @@ fn a_payment_that_repeats_another_is_imported_with_a_warning() {
     // a row repeating the row before it: both go in, both are named.
     let p = l.write_file(
         "p.csv",
-        "client,date,amount\n\
-         ACME,2026-01-20,40\n\
-         BETA,2026-02-01,5\n\
-         BETA,2026-02-01,5\n\
-         BETA,2026-02-01,6\n",
+        "client,date,amount,reference\n\
+         ACME,2026-01-20,40,\n\
+         BETA,2026-02-01,5,r1\n\
+         BETA,2026-02-01,5,r1\n\
+         BETA,2026-02-01,6,r1\n",
     );
     let before = l.dump();
     let out = l.run(&["import", "payments", &p]);
@@ -588,10 +588,13 @@ fn a_payment_that_repeats_another_is_imported_with_a_warning() {
     );
     let warnings: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(warnings.len(), 2, "{}", out.stderr);
-    for (line, w) in [2, 4].iter().zip(&warnings) {
+    for ((line, what), w) in [(2, "and no reference as"), (4, "and reference as")]
+        .iter()
+        .zip(&warnings)
+    {
         assert!(
             w.starts_with(&format!("warning: {p}:{line}: "))
-                && w.contains("same client, date, amount and reference"),
+                && w.contains(&format!("same client, date, amount {what} one already entered")),
             "{}",
             out.stderr
         );
@@ -1120,4 +1123,19 @@ fn bulk_imports_refuse_what_row_by_row_imports_refuse() {
     let y = empty.write_file("y.csv", invoices);
     let rows = refused(&empty, &["import", "invoices", &y], None);
     assert_eq!(error_lines(&rows, &y).len(), error_lines(&bulk, "stdin").len());
+}
+
+#[test]
+fn a_directory_named_as_a_file_is_refused_with_the_way_to_import_it() {
+    let l = small_ledger();
+    let dir = l.path().join("csvs");
+    std::fs::create_dir(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    let err = refused(&l, &["import", "clients", d], None);
+    assert_eq!(
+        err,
+        format!(
+            "error: cannot import {d}: it is a directory: name a CSV file in it, or import them all with `ar import --dir {d}`\n"
+        )
+    );
 }

@@ -288,10 +288,46 @@ fn a_ledger_changed_outside_ar_is_refused_as_such() {
     for args in &commands[1..] {
         let err = refused_untouched(&l, args);
         assert!(
-            err.contains("a part of its schema is missing (no such table: allocations)"),
+            err.contains("lacks a part of its schema (no such table: allocations)"),
             "ar {args:?}: {err}"
         );
     }
+    // A column gone: refused where it is used, and `ar check` names the table.
+    let l = fresh();
+    open_existing(&l.db)
+        .execute_batch("ALTER TABLE invoices DROP COLUMN description")
+        .unwrap();
+    let err = refused_untouched(&l, &["add-invoice", "--client", "ACME", "--amount", "5"]);
+    assert!(
+        err.contains("lacks a part of its schema") && err.contains("description"),
+        "{err}"
+    );
+    let out = l.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("the table invoices is not as schema"),
+        "{}",
+        out.stdout
+    );
+    // The version set back: the migration it asks for finds its work done.
+    let l = fresh();
+    open_existing(&l.db)
+        .pragma_update(None, "user_version", 1)
+        .unwrap();
+    let err = refused_untouched(&l, &["add-invoice", "--client", "ACME", "--amount", "5"]);
+    assert!(
+        err.contains("says it has schema 1 but cannot be brought to schema 2")
+            && err.contains("changed outside ar"),
+        "{err}"
+    );
+    assert!(err.len() < 300, "one short line: {err}");
+    let out = l.run(&["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("is not as schema 1 makes it"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

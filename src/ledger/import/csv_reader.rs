@@ -116,7 +116,11 @@ impl fmt::Display for CsvError {
                  (\"x y\") or remove the quotes",
                 column + 1
             ),
-            CsvErrorKind::Io(err) => write!(f, "cannot read the file: {err}"),
+            CsvErrorKind::Io(err) => write!(
+                f,
+                "cannot read the file: {}",
+                crate::domain::error::io_reason(err)
+            ),
         }
     }
 }

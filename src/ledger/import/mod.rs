@@ -476,23 +476,29 @@ fn apply_row(
                 .map(|()| errors.invoice_lines.push(line))
                 .map_err(classify)
         }
-        ReadRow::Payment(new) => match batch.record_checked_payment(new) {
-            Ok(recorded) => {
-                if recorded.repeats > 0 {
-                    summary.warning_count += 1;
-                    if summary.warnings.len() < MAX_LISTED {
-                        summary.warnings.push(RowError {
+        ReadRow::Payment(new) => {
+            let referenced = new.has_reference();
+            match batch.record_checked_payment(new) {
+                Ok(recorded) => {
+                    if recorded.repeats > 0 {
+                        summary.warning_count += 1;
+                        if summary.warnings.len() < MAX_LISTED {
+                            summary.warnings.push(RowError {
                             file: file.to_string(),
                             line,
                             column: String::new(),
-                            reason: "this payment has the same client, date, amount and reference as one already entered (in the ledger or earlier in the file): if it is the same payment, it is now counted twice".into(),
+                            reason: format!(
+                                "this payment has the same client, date, amount and {} as one already entered (in the ledger or earlier in the file): if it is the same payment, it is now counted twice",
+                                if referenced { "reference" } else { "no reference" }
+                            ),
                         });
+                        }
                     }
+                    Ok(())
                 }
-                Ok(())
+                Err(e) => Err(classify(e)),
             }
-            Err(e) => Err(classify(e)),
-        },
+        }
         ReadRow::Refused {
             client,
             refusal: (column, reason),

@@ -565,6 +565,40 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
+/// How the ledger's schema differs from the one ar's migrations make at its version:
+/// a table, index or view missing or not as created. (Objects of its own that another
+/// program added are not ar's to judge.)
+fn schema_problems(conn: &Connection) -> Result<Vec<String>> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let objects = |c: &Connection| -> rusqlite::Result<Vec<(String, String, Option<String>)>> {
+        c.prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
+    };
+    let expected = {
+        let fresh = Connection::open_in_memory()?;
+        for sql in MIGRATIONS
+            .iter()
+            .take(version.clamp(0, MIGRATIONS.len() as i64) as usize)
+        {
+            fresh.execute_batch(sql)?;
+        }
+        objects(&fresh)?
+    };
+    let actual = objects(conn)?;
+    let mut problems = Vec::new();
+    for (kind, name, sql) in &expected {
+        match actual.iter().find(|(_, n, _)| n == name) {
+            None => problems.push(format!("the {kind} {name} of schema {version} is missing")),
+            Some((k, _, s)) if k != kind || s != sql => {
+                problems.push(format!("the {kind} {name} is not as schema {version} makes it"))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(problems)
+}
+
 fn not_a_ledger(path: &str, reason: &str) -> anyhow::Error {
     LedgerError::NotALedger {
         path: path.to_string(),
@@ -598,19 +632,27 @@ fn explain(err: anyhow::Error, address: &str) -> anyhow::Error {
     // What ar wrote, it reads: a value of the wrong type, or a table the schema
     // version promises but the file lacks, was put there by another program.
     let altered = match sqlite {
-        rusqlite::Error::FromSqlConversionFailure(..)
-        | rusqlite::Error::InvalidColumnType(..)
-        | rusqlite::Error::IntegralValueOutOfRange(..) => Some(format!("a value ar cannot read ({sqlite})")),
+        rusqlite::Error::FromSqlConversionFailure(_, _, cause) => {
+            Some(format!("holds a value ar cannot read ({cause})"))
+        }
+        rusqlite::Error::InvalidColumnType(_, column, kind) => Some(format!(
+            "holds a value ar cannot read ({kind:?} in column {column})"
+        )),
+        rusqlite::Error::IntegralValueOutOfRange(_, value) => {
+            Some(format!("holds a value ar cannot read ({value}, out of range)"))
+        }
         rusqlite::Error::SqliteFailure(_, Some(message))
-            if message.starts_with("no such table") || message.starts_with("no such column") =>
+            if message.starts_with("no such table")
+                || message.starts_with("no such column")
+                || message.contains("has no column named") =>
         {
-            Some(format!("a part of its schema is missing ({message})"))
+            Some(format!("lacks a part of its schema ({message})"))
         }
         _ => None,
     };
     if let Some(what) = altered {
         return unusable(format!(
-            "the ledger {address} holds {what}: it was changed outside ar; nothing was written; restore it from a backup (`ar import --dir` of an export)"
+            "the ledger {address} {what}: it was changed outside ar; restore it from a backup (`ar import --dir` of an export)"
         ));
     }
     let Some(code) = sqlite.sqlite_error_code() else {

@@ -147,7 +147,29 @@ impl<'c> SqliteTxn<'c> {
             return Ok(());
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            self.conn.execute_batch(sql)?;
+            // Every migration applies to the schema the one before it made: one that
+            // fails found something else, which only another program can have made.
+            // (SQLITE_ERROR: the SQL itself failed; a full disk or a lock say so
+            // with their own codes, and are explained as such.)
+            self.conn.execute_batch(sql).map_err(|e| {
+                let (code, message) = match &e {
+                    rusqlite::Error::SqlInputError { error, msg, .. } => (error.code, msg.clone()),
+                    rusqlite::Error::SqliteFailure(error, Some(msg)) => (error.code, msg.clone()),
+                    _ => return anyhow::Error::from(e),
+                };
+                if code != rusqlite::ErrorCode::Unknown {
+                    return e.into();
+                }
+                LedgerError::LedgerUnusable {
+                    path: self.address.to_string(),
+                    reason: format!(
+                        "the ledger {} says it has schema {version} but cannot be brought to schema {} ({message}): it was changed outside ar; restore it from a backup",
+                        self.address,
+                        i + 1
+                    ),
+                }
+                .into()
+            })?;
             self.conn.pragma_update(None, "user_version", i as i64 + 1)?;
         }
         self.conn.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -925,6 +947,7 @@ impl ReadTxn for SqliteTxn<'_> {
         if app_id != APPLICATION_ID {
             problems.push(format!("the file's application id is {app_id}, not ar's"));
         }
+        problems.extend(super::schema_problems(self.conn)?);
         Ok(problems)
     }
 
