@@ -148,10 +148,7 @@ fn open_file(kind: ImportKind, file: &Path) -> Result<ImportSource> {
         return Err(LedgerError::File {
             action: "import",
             path: file.display().to_string(),
-            reason: format!(
-                "it is a directory: name a CSV file in it, or import them all with `ar import --dir {}`",
-                file.display()
-            ),
+            reason: "it is a directory, not a CSV file: name a file (a directory of them is imported with `ar import --dir DIR`)".into(),
         }
         .into());
     }

@@ -150,7 +150,7 @@ pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
                 {
                     let mut reason = io_reason(&failure);
                     if opened_for_write {
-                        reason.push_str(" (what it entered is recorded: check before running it again)");
+                        reason.push_str(" (anything it entered is recorded: check before running it again)");
                     }
                     let refused = LedgerError::File {
                         action: "write",

@@ -1135,7 +1135,8 @@ fn a_directory_named_as_a_file_is_refused_with_the_way_to_import_it() {
     assert_eq!(
         err,
         format!(
-            "error: cannot import {d}: it is a directory: name a CSV file in it, or import them all with `ar import --dir {d}`\n"
+            "error: cannot import {d}: it is a directory, not a CSV file: name a file \
+             (a directory of them is imported with `ar import --dir DIR`)\n"
         )
     );
 }

@@ -420,7 +420,7 @@ fn output_that_cannot_be_written_is_refused_not_a_bug() {
         (code, String::from_utf8(err).unwrap().as_str()),
         (
             1,
-            "error: cannot write the output: the disk is full (what it entered is recorded: check before running it again)\n"
+            "error: cannot write the output: the disk is full (anything it entered is recorded: check before running it again)\n"
         )
     );
     let out = l.ok(&["invoice", "list", "--format", "csv"]);

@@ -575,26 +575,55 @@ fn schema_problems(conn: &Connection) -> Result<Vec<String>> {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect()
     };
-    let expected = {
+    let made_by = |migrations: usize| -> rusqlite::Result<Connection> {
         let fresh = Connection::open_in_memory()?;
-        for sql in MIGRATIONS
-            .iter()
-            .take(version.clamp(0, MIGRATIONS.len() as i64) as usize)
-        {
+        for sql in MIGRATIONS.iter().take(migrations) {
             fresh.execute_batch(sql)?;
         }
-        objects(&fresh)?
+        Ok(fresh)
     };
+    let fresh = made_by(version.clamp(0, MIGRATIONS.len() as i64) as usize)?;
+    let expected = objects(&fresh)?;
     let actual = objects(conn)?;
+    let columns = |c: &Connection, table: &str| -> rusqlite::Result<Vec<String>> {
+        c.prepare("SELECT name FROM pragma_table_info(?1)")?
+            .query_map([table], |r| r.get(0))?
+            .collect()
+    };
     let mut problems = Vec::new();
     for (kind, name, sql) in &expected {
         match actual.iter().find(|(_, n, _)| n == name) {
             None => problems.push(format!("the {kind} {name} of schema {version} is missing")),
             Some((k, _, s)) if k != kind || s != sql => {
-                problems.push(format!("the {kind} {name} is not as schema {version} makes it"))
+                let mut problem = format!("the {kind} {name} is not as schema {version} makes it");
+                if kind == "table" {
+                    let have = columns(conn, name)?;
+                    let missing: Vec<String> = columns(&fresh, name)?
+                        .into_iter()
+                        .filter(|c| !have.contains(c))
+                        .collect();
+                    if !missing.is_empty() {
+                        problem.push_str(&format!(": no column {}", missing.join(", ")));
+                    }
+                }
+                problems.push(problem);
             }
             Some(_) => {}
         }
+    }
+    // Objects a later schema makes, in a ledger that says it is older: its version
+    // was set back.
+    let newest = objects(&made_by(MIGRATIONS.len())?)?;
+    let later: Vec<&str> = actual
+        .iter()
+        .filter(|(_, n, _)| !expected.iter().any(|(_, e, _)| e == n) && newest.iter().any(|(_, m, _)| m == n))
+        .map(|(_, n, _)| n.as_str())
+        .collect();
+    if !later.is_empty() {
+        problems.push(format!(
+            "the ledger says it has schema {version}, but holds what a later schema makes ({}): its version was set back",
+            later.join(", ")
+        ));
     }
     Ok(problems)
 }
@@ -642,6 +671,7 @@ fn explain(err: anyhow::Error, address: &str) -> anyhow::Error {
             Some(format!("holds a value ar cannot read ({value}, out of range)"))
         }
         rusqlite::Error::SqliteFailure(_, Some(message))
+        | rusqlite::Error::SqlInputError { msg: message, .. }
             if message.starts_with("no such table")
                 || message.starts_with("no such column")
                 || message.contains("has no column named") =>
