@@ -172,7 +172,7 @@ pub(super) struct Bulk {
     /// Payments by hash of their [`PaymentKey`] (with how many share it), once
     /// loaded. The hash is the key: two payments that differ collide with odds of
     /// one in 2^64.
-    similar: Option<hashbrown::HashTable<u64>>,
+    similar: Option<hashbrown::HashTable<(u64, u32)>>,
     /// About how many entries the load expects (to size what it builds once).
     expected: usize,
     hasher: hashbrown::DefaultHashBuilder,
@@ -453,7 +453,9 @@ impl Bulk {
             key.reference.as_deref(),
         );
         let similar = self.load_similar(conn)?;
-        Ok(u64::from(similar.find(hash, |&h| h == hash).is_some()))
+        Ok(similar
+            .find(hash, |&(h, _)| h == hash)
+            .map_or(0, |&(_, n)| u64::from(n)))
     }
 
     /// The hash of a payment's key, from its parts (no key built per row).
@@ -471,7 +473,7 @@ impl Bulk {
 
     /// The ledger's payments by key hash (once, before this load enters any: those
     /// are hashed as they are entered).
-    fn load_similar(&mut self, conn: &Connection) -> Result<&hashbrown::HashTable<u64>> {
+    fn load_similar(&mut self, conn: &Connection) -> Result<&hashbrown::HashTable<(u64, u32)>> {
         if self.similar.is_none() {
             self.rows.flush(conn)?;
             if self.payments_started && !self.entered.is_empty() {
@@ -1044,11 +1046,13 @@ impl Pending {
     }
 }
 
-/// Note a payment with key hash `hash` (once: a bulk load says "a payment alike
-/// exists", not how many).
-fn count_in(similar: &mut hashbrown::HashTable<u64>, hash: u64) {
-    if similar.find(hash, |&h| h == hash).is_none() {
-        similar.insert_unique(hash, hash, |&h| h);
+/// Count a payment with key hash `hash`.
+fn count_in(similar: &mut hashbrown::HashTable<(u64, u32)>, hash: u64) {
+    match similar.find_mut(hash, |&(h, _)| h == hash) {
+        Some((_, n)) => *n = n.saturating_add(1),
+        None => {
+            similar.insert_unique(hash, (hash, 1), |&(h, _)| h);
+        }
     }
 }
 

@@ -181,6 +181,16 @@ impl<'c> SqliteTxn<'c> {
         self.bulk.as_deref_mut().filter(|b| b.active)
     }
 
+    /// The bulk load, for an entry or a question its in-memory look-ups serve. Once
+    /// its replay has begun they are given back (the picture stands for the ledger as
+    /// it was then), so the load's special mode ends first and SQL answers.
+    fn loading_lookups(&mut self) -> Result<Option<&mut Bulk>> {
+        if self.loading().is_some_and(|b| b.replaying()) {
+            self.settle()?;
+        }
+        Ok(self.loading())
+    }
+
     /// End a bulk load's special mode before a question it does not serve: its
     /// allocations and derived columns written, its indexes back.
     fn settle(&mut self) -> Result<()> {
@@ -445,7 +455,7 @@ impl ReadTxn for SqliteTxn<'_> {
 
     fn invoice_ref(&mut self, number: &str) -> Result<Option<InvoiceRef>> {
         let conn = self.conn;
-        if let Some(bulk) = self.loading() {
+        if let Some(bulk) = self.loading_lookups()? {
             return bulk.invoice_ref(conn, number.trim());
         }
         Ok(self
@@ -477,7 +487,7 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn invoice_number_taken(&mut self, number: &str) -> Result<bool> {
-        if let Some(bulk) = self.loading()
+        if let Some(bulk) = self.loading_lookups()?
             && let Some(taken) = bulk.number_taken(number.trim())
         {
             return Ok(taken);
@@ -1099,11 +1109,8 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn insert_invoice(&mut self, inv: &NewInvoiceRow) -> Result<InvoiceId> {
         self.check_writable()?;
-        if self.loading().is_some_and(|b| b.replaying()) {
-            self.settle()?;
-        }
         let conn = self.conn;
-        if let Some(bulk) = self.loading() {
+        if let Some(bulk) = self.loading_lookups()? {
             bulk.before_invoice(conn, inv.number)?;
             if let Some(id) = bulk.buffer_invoice(conn, inv)? {
                 bulk.entered_invoice(id, inv);
@@ -1162,11 +1169,8 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn insert_payment(&mut self, p: &NewPaymentRow) -> Result<PaymentId> {
         self.check_writable()?;
-        if self.loading().is_some_and(|b| b.replaying()) {
-            self.settle()?;
-        }
         let conn = self.conn;
-        if let Some(bulk) = self.loading() {
+        if let Some(bulk) = self.loading_lookups()? {
             bulk.before_payment(conn)?;
             let id = bulk.buffer_payment(conn, p)?;
             bulk.entered_payment(id, p);
@@ -1199,7 +1203,7 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn invoice_lookup(&mut self) -> Result<Option<std::sync::Arc<dyn crate::store::InvoiceLookup>>> {
         let conn = self.conn;
-        match self.loading() {
+        match self.loading_lookups()? {
             Some(bulk) => Ok(Some(bulk.invoice_lookup(conn)?)),
             None => Ok(None),
         }
@@ -1207,7 +1211,7 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn similar_payments(&mut self, key: &PaymentKey) -> Result<u64> {
         let conn = self.conn;
-        if let Some(bulk) = self.loading() {
+        if let Some(bulk) = self.loading_lookups()? {
             return bulk.similar_payments(conn, key);
         }
         Ok(self
