@@ -773,8 +773,11 @@ fn a_backup_imported_back_into_its_own_ledger_is_told_to_use_a_new_one() {
 #[test]
 fn repeats_name_their_line_even_after_a_row_refused_for_its_void_reason() {
     let l = small_ledger();
+    // V1's reason and V2's date are refused: neither row may go in, or the lines
+    // later repeats are sent to would shift.
     let text = "number,client,issue_date,amount,voided_on,void_reason\n\
                 V1,ACME,2026-01-01,10,2026-01-02,bad\treason\n\
+                V2,ACME,2026-01-05,10,2026-01-02,early\n\
                 A1,ACME,2026-01-01,10,,\n\
                 A2,ACME,2026-01-01,10,,\n\
                 A1,ACME,2026-01-01,10,,\n\
@@ -783,8 +786,13 @@ fn repeats_name_their_line_even_after_a_row_refused_for_its_void_reason() {
     let i = l.write_file("i.csv", text);
     let expected = [
         (2, "void_reason", "control characters"),
-        (5, "number", "`A1` repeats line 3"),
-        (6, "number", "`A2` repeats line 4"),
+        (
+            3,
+            "voided_on",
+            "a void dated 2026-01-02 would be before it; fix voided_on or issue_date",
+        ),
+        (6, "number", "`A1` repeats line 4"),
+        (7, "number", "`A2` repeats line 5"),
     ];
     let rows = refused(&l, &["import", "invoices", &i], None);
     expect_errors(&rows, &i, &expected);

@@ -639,6 +639,13 @@ fn row_reason(le: &LedgerError) -> String {
         } => format!(
             "invoice `{invoice}` is in {invoice_currency}, the payment in {payment_currency}: fix the currency column or leave it empty"
         ),
+        LedgerError::VoidBeforeIssue {
+            invoice,
+            issued,
+            date,
+        } => format!(
+            "invoice `{invoice}` was issued on {issued}: a void dated {date} would be before it; fix voided_on or issue_date"
+        ),
         LedgerError::PaymentToVoid { number } => {
             format!(
                 "invoice `{number}` is void and takes no payments: name another invoice or leave invoice empty"
@@ -936,7 +943,18 @@ fn read_invoice(h: &Header, r: &Record, settings: Settings) -> Result<ReadRow, R
     let amount = required(h, r, "amount")?;
     let terms = terms_in(h, r, settings.terms.net_days)?;
     let voided_on = date_in(h, r, Field::VoidDate)?;
-    // Checked before the insert: a row must not be entered and then refused.
+    // Checked before the insert: a row must not be entered and then refused (its
+    // line would not be the one later repeats are told to look at).
+    if let Some(on) = voided_on.filter(|&on| on < issue_date) {
+        return Ok(ReadRow::Refused {
+            client: client.to_string(),
+            refusal: refusal(LedgerError::VoidBeforeIssue {
+                invoice: number.to_string(),
+                issued: issue_date.to_string(),
+                date: on.to_string(),
+            }),
+        });
+    }
     let void_reason = match voided_on {
         Some(_) => h
             .get(r, "void_reason")
