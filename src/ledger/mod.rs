@@ -147,20 +147,16 @@ impl Ledger {
                 currency: wanted.currency.unwrap_or(current.currency),
                 terms: wanted.terms.unwrap_or(current.terms),
             };
-            if settings == current {
-                return Ok((settings, InitOutcome::AlreadySet));
-            }
-            if !b.txn().is_empty()? {
-                return Err(LedgerError::SettingsFixed {
+            match b.change_settings(settings)? {
+                SettingsChange::Same => Ok((settings, InitOutcome::AlreadySet)),
+                SettingsChange::Made => Ok((settings, InitOutcome::Set)),
+                SettingsChange::Fixed => Err(LedgerError::SettingsFixed {
                     path: address.clone(),
                     currency: current.currency.to_string(),
                     terms: current.terms.to_string(),
                 }
-                .into());
+                .into()),
             }
-            write_settings(b.txn(), &settings)?;
-            b.set_settings(settings);
-            Ok((settings, InitOutcome::Set))
         })
     }
 
@@ -194,6 +190,31 @@ fn read_settings(txn: &mut dyn ReadTxn) -> Result<Option<Settings>> {
         currency: Currency::parse(&currency)?,
         terms: Terms::parse(&terms)?,
     }))
+}
+
+/// What [`Batch::change_settings`] did.
+pub(super) enum SettingsChange {
+    /// They were the ledger's already.
+    Same,
+    Made,
+    /// Refused: the ledger holds entries, whose amounts mean the settings they have.
+    Fixed,
+}
+
+impl Batch<'_> {
+    /// Make `wanted` the ledger's currency and terms, written in their standard form
+    /// (`ar init`, and an import's `ledger.csv`): only while the ledger is empty.
+    pub(super) fn change_settings(&mut self, wanted: Settings) -> Result<SettingsChange> {
+        if wanted == self.settings() {
+            return Ok(SettingsChange::Same);
+        }
+        if !self.txn().is_empty()? {
+            return Ok(SettingsChange::Fixed);
+        }
+        write_settings(self.txn(), &wanted)?;
+        self.set_settings(wanted);
+        Ok(SettingsChange::Made)
+    }
 }
 
 fn write_settings(txn: &mut dyn WriteTxn, s: &Settings) -> Result<()> {

@@ -1148,3 +1148,28 @@ fn a_directory_named_as_a_file_is_refused_with_the_way_to_import_it() {
         )
     );
 }
+
+#[test]
+fn settings_from_ledger_csv_are_stored_as_ar_init_stores_them() {
+    let l = TestLedger::new();
+    let dir = l.path().join("bk");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("ledger.csv"),
+        "key,value\ndefault_currency, eur\ndefault_terms,2/10 NET 45\n",
+    )
+    .unwrap();
+    l.ok(&["import", "--dir", dir.to_str().unwrap()]);
+    let conn = crate::common::open_existing(&l.db);
+    assert_eq!(
+        crate::common::rows_text(
+            &conn,
+            "SELECT key, value FROM settings WHERE key LIKE 'default_%' ORDER BY key"
+        ),
+        crate::common::rows_text(
+            &rusqlite::Connection::open_in_memory().unwrap(),
+            "SELECT 'default_currency', 'EUR' UNION ALL SELECT 'default_terms', '2/10 net 45'"
+        ),
+        "the standard form, as `ar init --currency eur --terms '2/10 NET 45'` writes"
+    );
+}

@@ -670,18 +670,14 @@ impl Batch<'_> {
                     wanted.terms = Terms::parse(value).map_err(|e| e.in_field(Field::SettingValue))?;
                 }
                 let current = self.settings();
-                if wanted != current {
-                    if !self.txn().is_empty()? {
-                        return Err(LedgerError::ImportedSettingDiffers {
-                            key: key.to_string(),
-                            value: value.to_string(),
-                            currency: current.currency.to_string(),
-                            terms: current.terms.to_string(),
-                        }
-                        .into());
+                if let super::SettingsChange::Fixed = self.change_settings(wanted)? {
+                    return Err(LedgerError::ImportedSettingDiffers {
+                        key: key.to_string(),
+                        value: value.to_string(),
+                        currency: current.currency.to_string(),
+                        terms: current.terms.to_string(),
                     }
-                    self.txn().set_setting(key, value.trim())?;
-                    self.set_settings(wanted);
+                    .into());
                 }
             }
             KEY_PREFIX => {
