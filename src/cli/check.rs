@@ -5,7 +5,8 @@ use clap::Args;
 
 use super::Context;
 use crate::domain::LedgerError;
-use crate::render::{self, Format, plural};
+use crate::domain::text::counted;
+use crate::render::{self, Format};
 use crate::store::sqlite::Access;
 
 /// Verify the ledger: its storage, and every derived value against a fresh replay
@@ -42,10 +43,10 @@ pub fn run_check(ctx: &mut Context, args: CheckArgs) -> Result<()> {
                     ctx.out,
                     "The ledger {} is sound: {}, {}, {}, {}; every derived value equals a fresh replay",
                     ledger.address(),
-                    plural(report.clients as i64, "client"),
-                    plural(report.invoices as i64, "invoice"),
-                    plural(report.payments as i64, "payment"),
-                    plural(report.allocations as i64, "allocation"),
+                    counted(report.clients, "client"),
+                    counted(report.invoices, "invoice"),
+                    counted(report.payments, "payment"),
+                    counted(report.allocations, "allocation"),
                 )?;
             }
         }

@@ -8,10 +8,10 @@ use clap::Args;
 use super::report::{AgingArgs, DaysToPayArgs, run_aging, run_days_to_pay};
 use super::{Context, cache_dir};
 use crate::domain::error::io_reason;
+use crate::domain::text::counted;
 use crate::domain::{Date, Field, LedgerError};
 use crate::ledger::generate::{GenSpec, generate, write_csv};
 use crate::ledger::sample::build_sample;
-use crate::render::plural;
 use crate::store::sqlite::{Access, Location};
 
 /// Build a sample ledger and show its aging and days to pay
@@ -94,9 +94,9 @@ pub fn run_demo(ctx: &mut Context, args: DemoArgs) -> Result<()> {
         ctx.out,
         "Sample ledger: {} ({}, {}, {})\n",
         path.display(),
-        plural(counts.clients as i64, "client"),
-        plural(counts.invoices as i64, "invoice"),
-        plural(counts.payments as i64, "payment"),
+        counted(counts.clients as u64, "client"),
+        counted(counts.invoices as u64, "invoice"),
+        counted(counts.payments as u64, "payment"),
     )?;
     let as_of = Some(end.to_string());
     ctx.db = Some(path.clone());
@@ -126,7 +126,7 @@ fn sample_fits(end: Date, days: u32) -> Result<(), LedgerError> {
     if end < lo || end > hi {
         return Err(LedgerError::Refused(format!(
             "a sample of {} ending on {end} would hold dates the ledger cannot: give an --end between {lo} and {hi}",
-            crate::domain::error::counted(days as usize, "day")
+            counted(u64::from(days), "day")
         )));
     }
     Ok(())
@@ -156,9 +156,9 @@ fn write_sample_csv(ctx: &mut Context, spec: &GenSpec, dir: &std::path::Path) ->
         ctx.out,
         "Wrote {} (clients.csv, invoices.csv, payments.csv: {}, {}, {}); import them with: ar import --dir {}",
         dir.display(),
-        plural(generated.clients.len() as i64, "client"),
-        plural(generated.invoices.len() as i64, "invoice"),
-        plural(generated.payments.len() as i64, "payment"),
+        counted(generated.clients.len() as u64, "client"),
+        counted(generated.invoices.len() as u64, "invoice"),
+        counted(generated.payments.len() as u64, "payment"),
         dir.display()
     )?;
     Ok(())

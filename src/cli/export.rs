@@ -11,11 +11,11 @@ use super::Context;
 use crate::domain::LedgerError;
 use crate::domain::entities::{Client, Invoice, Payment};
 use crate::domain::error::io_reason;
+use crate::domain::text::counted;
 use crate::ledger::export::{
     CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, SETTINGS_HEADER, client_record,
     invoice_record, payment_record,
 };
-use crate::render::plural;
 use crate::store::sqlite::Access;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,9 +145,9 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
             writeln!(
                 ctx.out,
                 "Exported {}, {} and {} to {}",
-                plural(counts.clients as i64, "client"),
-                plural(counts.invoices as i64, "invoice"),
-                plural(counts.payments as i64, "payment"),
+                counted(counts.clients as u64, "client"),
+                counted(counts.invoices as u64, "invoice"),
+                counted(counts.payments as u64, "payment"),
                 dir.display()
             )?;
             Ok(())

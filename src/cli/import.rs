@@ -9,9 +9,9 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use crate::domain::LedgerError;
 use crate::domain::error::io_reason;
+use crate::domain::text::counted;
 use crate::ledger::Ledger;
 use crate::ledger::import::{ImportErrors, ImportKind, ImportOptions, ImportSource, ImportSummary};
-use crate::render::plural;
 use crate::store::sqlite::Access;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -218,12 +218,6 @@ fn summary_line(s: &ImportSummary) -> String {
         "imported"
     };
     format!("{verb} {what}{for_clients} in {:.1} s", s.elapsed.as_secs_f64())
-}
-
-/// `1 client`, `25,000 clients`.
-fn counted(n: u64, noun: &str) -> String {
-    let grouped = crate::domain::money::format_minor(n as i64, 0, true);
-    plural(n as i64, noun).replacen(&n.to_string(), &grouped, 1)
 }
 
 /// A byte-based progress bar on stderr, only on a terminal and for large files.

@@ -145,7 +145,7 @@ pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
             };
             format!(
                 "{} after issue, as given{discount}",
-                crate::render::plural(days, "day")
+                crate::domain::text::counted(days.unsigned_abs(), "day")
             )
         }
         None => inv.terms.to_string(),

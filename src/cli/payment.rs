@@ -6,8 +6,9 @@ use clap::{Args, Subcommand};
 use super::{Context, currency_option};
 use crate::domain::Field;
 use crate::domain::entities::AllocationKind;
+use crate::domain::text::counted;
 use crate::ledger::NewPayment;
-use crate::render::{self, Format, payments_sheet, plural};
+use crate::render::{self, Format, payments_sheet};
 use crate::store::sqlite::Access;
 
 #[derive(Debug, Subcommand)]
@@ -112,7 +113,7 @@ pub fn run_pay(ctx: &mut Context, args: PayArgs) -> Result<()> {
         writeln!(
             ctx.out,
             "  dated before {} of {}: {} recomputed in date order",
-            plural(receipt.reallocated_later as i64, "later payment"),
+            counted(receipt.reallocated_later as u64, "later payment"),
             p.client,
             if receipt.reallocated_later == 1 {
                 "its allocation was"

@@ -250,7 +250,7 @@ pub enum LedgerError {
     /// `ar check` found problems (listed on standard output).
     #[error(
         "the ledger {path} is not sound: {} and {} from a fresh replay (listed above); restore it from a backup, or import an export of it into a new ledger, which derives everything afresh",
-        counted(*integrity, "integrity problem"),
+        crate::domain::text::counted(*integrity as u64, "integrity problem"),
         if *differences == 1 { "1 derived value that differs".to_string() } else { format!("{differences} derived values that differ") }
     )]
     NotSound {
@@ -343,15 +343,6 @@ impl LedgerError {
 }
 
 pub type LedgerResult<T> = Result<T, LedgerError>;
-
-/// `1 problem`, `2 problems`.
-pub fn counted(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
 
 /// How a command failed, which decides its exit code (one mapping, in `cli`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -447,7 +438,7 @@ fn already_imported(file: &str, earlier: &str, when: &str, rows: u64, kind: &str
     } else {
         format!("{file} has the same bytes as {earlier}, imported into this ledger")
     };
-    let rows = counted(rows as usize, "row");
+    let rows = crate::domain::text::counted(rows, "row");
     let again = match kind {
         "invoices" | "payments" => {
             format!("importing it again would enter its {kind} twice; if that is what you want, add --again")

@@ -136,6 +136,17 @@ pub fn fold_case(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `1 day`, `2 days`, `25,000 clients`: a count, grouped by thousands as amounts
+/// are, with its noun in the right number (nouns that take an `s`).
+pub fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        let grouped = crate::domain::money::format_minor(i64::try_from(n).unwrap_or(i64::MAX), 0, true);
+        format!("{grouped} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +202,13 @@ mod tests {
         assert_eq!(fold_case("inv-1a"), "INV-1A");
         assert_eq!(fold_case("ä-b"), "ä-B");
         assert!(matches!(fold_case("INV"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn counts_have_their_noun_in_number_and_group_by_thousands() {
+        assert_eq!(counted(1, "day"), "1 day");
+        assert_eq!(counted(0, "invoice"), "0 invoices");
+        assert_eq!(counted(25_000, "client"), "25,000 clients");
+        assert_eq!(counted(1_043_795, "payment"), "1,043,795 payments");
     }
 }

@@ -121,18 +121,17 @@ pub struct ImportErrors {
 impl ImportErrors {
     /// The one-line summary that heads the list.
     pub fn headline(&self) -> String {
-        let rows = if self.total == 1 { "row" } else { "rows" };
+        let rows = crate::domain::text::counted(self.total as u64, "row");
         if self.duplicates == self.total {
             // Typically a backup imported back into the ledger it came from.
             return format!(
-                "nothing imported: {} {rows} repeat{} clients or invoices the ledger already holds; to restore a backup, import it into a new ledger (--db NEW.db)",
-                self.total,
+                "nothing imported: {rows} repeat{} clients or invoices the ledger already holds; to restore a backup, import it into a new ledger (--db NEW.db)",
                 if self.total == 1 { "s" } else { "" }
             );
         }
+        let bad = crate::domain::text::counted(self.total as u64, "bad row");
         format!(
-            "nothing imported: {} bad {rows}; fix {} and import again",
-            self.total,
+            "nothing imported: {bad}; fix {} and import again",
             if self.total == 1 { "it" } else { "them" }
         )
     }
@@ -833,7 +832,7 @@ fn read_file(
                 "",
                 format!(
                     "this row has {}, the header {}: {advice}",
-                    crate::domain::error::counted(record.len(), "field"),
+                    crate::domain::text::counted(record.len() as u64, "field"),
                     header.fields
                 ),
             )
