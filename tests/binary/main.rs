@@ -652,6 +652,24 @@ fn a_ledger_you_can_only_read_is_read_and_left_as_it_was() {
     assert_eq!(names_in(&dir), ["ledger.db"]);
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
 
+    // Another user's owner-only ledger: refused in one line that names the
+    // permission, and left as it was. (As a single user, file modes bind the owner
+    // too: tests/commands/ledger_file.rs covers it in-process.)
+    if root {
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let out = ar_as(reader, &db, &["client", "list"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("cannot read the ledger") && stderr.contains("ermission denied"),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read(&db).unwrap(), before);
+        assert_eq!(names_in(&dir), ["ledger.db"]);
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
     // The owner writes on as before.
     if !root {
         std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -508,7 +508,8 @@ fn unreadable_and_read_only_ledgers_are_refused_with_the_reason() {
     set_mode(0o400);
     if !permissions_bind(&l.db) {
         set_mode(0o600);
-        eprintln!("skipped: permission bits do not bind this user (root)");
+        // (tests/binary runs the unreadable case as another user through setpriv.)
+        eprintln!("skipped: permission bits do not bind this user (root); see tests/binary");
         return;
     }
     // Read-only: reads work, writes are refused up front.
