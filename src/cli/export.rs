@@ -236,17 +236,12 @@ impl CsvDirSink {
     }
 }
 
-/// Guard every text cell; amounts and dates are written plain and never start with
-/// a formula character. A text that itself begins with `'` gets one more, or import
-/// (which removes the guard's `'`) would turn `'=x` into `=x`.
+/// Guard every text cell (`guard_for_import`: import takes the guard off again);
+/// amounts and dates are written plain and never start with a formula character.
 /// Written field by field: only a guarded cell is copied.
 fn write_guarded<W: Write>(w: &mut csv::Writer<W>, record: &[String]) -> Result<()> {
     for cell in record {
-        if cell.starts_with(['\'', '=', '+', '-', '@', '\t', '\r']) {
-            w.write_field(format!("'{cell}"))?;
-        } else {
-            w.write_field(cell)?;
-        }
+        w.write_field(crate::domain::text::guard_for_import(cell).as_bytes())?;
     }
     w.write_record(None::<&[u8]>)?;
     Ok(())

@@ -147,6 +147,37 @@ pub fn counted(n: u64, noun: &str) -> String {
     }
 }
 
+/// The first characters that make a spreadsheet run a cell as a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell for a CSV a spreadsheet may open: a leading `'` before a text it would
+/// run as a formula (`=SUM(A1)`), which the spreadsheet shows as the text.
+pub fn guard_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_START) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// [`guard_formula`] for a CSV that is imported back (`ar export`): a text that
+/// itself begins with `'` gets one more, so that [`unguard`] gives back every text.
+pub fn guard_for_import(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with('\'') {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        guard_formula(text)
+    }
+}
+
+/// The text [`guard_for_import`] guarded.
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) || rest.starts_with('\'') => rest,
+        _ => cell,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +241,18 @@ mod tests {
         assert_eq!(counted(0, "invoice"), "0 invoices");
         assert_eq!(counted(25_000, "client"), "25,000 clients");
         assert_eq!(counted(1_043_795, "payment"), "1,043,795 payments");
+    }
+
+    #[test]
+    fn guarded_cells_come_back_as_they_were() {
+        assert_eq!(guard_formula("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(guard_formula("'quoted"), "'quoted");
+        assert_eq!(guard_for_import("'quoted"), "''quoted");
+        for text in [
+            "=SUM(A1)", "-5 Ltd", "@home", "+1", "\tx", "\rx", "'=x", "'", "''a", "Acme", "", "a=b",
+        ] {
+            assert_eq!(unguard(&guard_for_import(text)), text, "{text:?}");
+        }
+        assert_eq!(unguard("'Acme"), "'Acme", "a ' ar did not put there stays");
     }
 }

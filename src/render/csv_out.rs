@@ -8,11 +8,8 @@ use anyhow::Result;
 use super::{Cell, Sheet, bucket_csv_label};
 
 /// A text cell a spreadsheet would run as a formula gets a leading `'`.
-pub fn guard(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
-    }
+fn guard(text: &str) -> String {
+    crate::domain::text::guard_formula(text).into_owned()
 }
 
 fn cell_text(cell: &Cell) -> String {

@@ -13,7 +13,6 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-pub use csv_out::guard;
 pub use sheets::*;
 
 use crate::domain::{Date, Money};

@@ -272,11 +272,7 @@ impl Header {
     /// `'`, so that one survives the round trip); `None` when empty.
     fn get<'r>(&self, record: &'r Record, column: &str) -> Option<&'r str> {
         let &(_, i) = self.index.iter().find(|(c, _)| *c == column)?;
-        let value = record.get(i)?.trim();
-        let value = match value.strip_prefix('\'') {
-            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) => rest,
-            _ => value,
-        };
+        let value = crate::domain::text::unguard(record.get(i)?.trim());
         (!value.is_empty()).then_some(value)
     }
 }
