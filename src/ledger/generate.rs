@@ -7,6 +7,7 @@
 //! every platform and Rust version), and must not allocate a `String` per invoice or payment (a million
 //! of each are held at once).
 
+use crate::domain::terms::discount_minor;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -523,11 +524,6 @@ fn invoice_amount(rng: &mut Rng) -> i64 {
     }
 }
 
-/// The early-payment discount on `amount`, rounded half up to the cent.
-fn discount_cents(amount: i64, basis_points: u32) -> i64 {
-    (i128::from(amount) * i128::from(basis_points) + 5_000).div_euclid(10_000) as i64
-}
-
 fn day_number(date: Date) -> i64 {
     i64::from(date.num_days_from_ce())
 }
@@ -580,7 +576,7 @@ fn plan_payments(rng: &mut Rng, profile: &ClientProfile, amount: i64, sink: &mut
         {
             let window_days = u64::from(window_days).max(EARLIEST_DISCOUNT_PAYMENT_DAY);
             let day = rng.between(EARLIEST_DISCOUNT_PAYMENT_DAY, window_days);
-            sink.pay(day, amount - discount_cents(amount, basis_points), true);
+            sink.pay(day, amount - discount_minor(amount, basis_points), true);
         } else {
             sink.pay(delay, amount, true);
         }
@@ -975,7 +971,7 @@ mod tests {
         let Some((basis_points, days)) = g.clients[invoice.client as usize].discount else {
             return false;
         };
-        payment.amount == invoice.amount - discount_cents(invoice.amount, basis_points)
+        payment.amount == invoice.amount - discount_minor(invoice.amount, basis_points)
             && (payment.date - invoice.issue).num_days() <= i64::from(days)
     }
 
@@ -1419,11 +1415,11 @@ mod tests {
 
     #[test]
     fn discount_rounds_half_up_to_the_cent() {
-        assert_eq!(discount_cents(units(1), 200), 2);
-        assert_eq!(discount_cents(25, 200), 1); // 0.5 cent rounds up
-        assert_eq!(discount_cents(24, 200), 0);
-        assert_eq!(discount_cents(123_456, 200), 2_469); // 2469.12
-        assert_eq!(discount_cents(123_475, 200), 2_470); // 2469.5
+        assert_eq!(discount_minor(units(1), 200), 2);
+        assert_eq!(discount_minor(25, 200), 1); // 0.5 cent rounds up
+        assert_eq!(discount_minor(24, 200), 0);
+        assert_eq!(discount_minor(123_456, 200), 2_469); // 2469.12
+        assert_eq!(discount_minor(123_475, 200), 2_470); // 2469.5
     }
 
     #[test]
