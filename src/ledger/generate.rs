@@ -7,12 +7,13 @@
 //! every platform and Rust version), and must not allocate a `String` per invoice or payment (a million
 //! of each are held at once).
 
-use crate::domain::terms::discount_minor;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use chrono::Datelike;
+
+use crate::domain::terms::discount_minor;
 
 pub type Date = chrono::NaiveDate;
 
