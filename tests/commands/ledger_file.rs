@@ -280,6 +280,20 @@ fn a_ledger_changed_outside_ar_is_refused_as_such() {
             "ar {args:?}: {err}"
         );
     }
+    // An allocation of a kind ar never writes: refused wherever it is read, never
+    // shown as a payment.
+    let l = fresh();
+    l.ok(&["pay", "--client", "ACME", "--amount", "4"]);
+    open_existing(&l.db)
+        .execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE allocations SET kind = 'gift'")
+        .unwrap();
+    for args in [&["invoice", "show", "INV-0001"][..], &["check"]] {
+        let err = refused_untouched(&l, args);
+        assert!(
+            err.contains("holds a value ar cannot read (unknown allocation kind `gift`)"),
+            "ar {args:?}: {err}"
+        );
+    }
     // A table gone.
     let l = fresh();
     open_existing(&l.db)

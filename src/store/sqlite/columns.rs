@@ -2,6 +2,7 @@
 //! "not yet"), currencies as codes; parsed without chrono's general formatter on the
 //! hot paths (a report reads two dates a row over hundreds of thousands of rows).
 
+use crate::domain::entities::AllocationKind;
 use crate::domain::{Currency, Date, LedgerError};
 
 /// Stored in place of a date for "not yet" (an open invoice's `closed_on`): it sorts
@@ -18,6 +19,18 @@ pub(super) fn currency_column(code: &str) -> rusqlite::Result<Currency> {
     let parsed = currency_column_uncached(code)?;
     LAST.set(Some(parsed));
     Ok(parsed)
+}
+
+/// An allocation's kind, as the replay wrote it.
+pub(super) fn kind_column(value: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<AllocationKind> {
+    let text = value.as_str()?;
+    AllocationKind::parse(text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown allocation kind `{text}`").into(),
+        )
+    })
 }
 
 fn currency_column_uncached(code: &str) -> rusqlite::Result<Currency> {

@@ -10,11 +10,9 @@
 use anyhow::Result;
 use rusqlite::Connection;
 
-use super::columns::{currency_column, date_column, date_or_not_yet};
-use crate::domain::entities::AllocationKind;
+use super::columns::{currency_column, date_column, date_or_not_yet, kind_column};
 use crate::domain::{Currency, Date};
 use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayInvoice, ReplayPayment};
-use crate::internal;
 use crate::store::{ClientId, ReplayScope, StoredDerived, StoredInvoiceState, StoredPaymentState};
 
 struct Invoice {
@@ -105,9 +103,7 @@ pub(super) fn each_client_state(
         let Some(i) = position(invoice_id) else {
             continue;
         };
-        let kind: String = r.get(2)?;
-        let kind =
-            AllocationKind::parse(&kind).ok_or_else(|| internal!("unknown allocation kind `{kind}`"))?;
+        let kind = kind_column(r.get_ref(2)?)?;
         allocations.push((
             invoices[i].client,
             Allocation {

@@ -8,9 +8,9 @@ use anyhow::{Result, bail};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::bulk::Bulk;
-use super::columns::{DateText, NOT_YET, currency_column, date_column, date_or_not_yet};
+use super::columns::{DateText, NOT_YET, currency_column, date_column, date_or_not_yet, kind_column};
 use super::{APPLICATION_ID, MIGRATIONS, schema_version};
-use crate::domain::entities::{AllocationKind, AllocationLine, Client, Invoice, InvoiceStatus, Payment};
+use crate::domain::entities::{AllocationLine, Client, Invoice, InvoiceStatus, Payment};
 use crate::domain::{Currency, Date, LedgerError, Money, Terms};
 use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayInvoice, ReplayPayment};
 use crate::store::{
@@ -351,11 +351,10 @@ fn payment_row(r: &Row, client: String, invoice: Option<String>) -> rusqlite::Re
 }
 
 fn allocation_line(r: &Row, currency: Currency) -> rusqlite::Result<AllocationLine> {
-    let kind: String = r.get(2)?;
     Ok(AllocationLine {
         invoice: r.get(0)?,
         payment_id: r.get(1)?,
-        kind: AllocationKind::parse(&kind).unwrap_or(AllocationKind::Payment),
+        kind: kind_column(r.get_ref(2)?)?,
         date: date_column(r.get_ref(3)?)?,
         amount: Money::new(r.get(4)?, currency),
     })
@@ -845,17 +844,10 @@ impl ReadTxn for SqliteTxn<'_> {
         )?;
         let allocations = stmt
             .query_map([client], |r| {
-                let kind: String = r.get(2)?;
                 Ok(Allocation {
                     invoice_id: r.get(0)?,
                     payment_id: r.get(1)?,
-                    kind: AllocationKind::parse(&kind).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            2,
-                            rusqlite::types::Type::Text,
-                            format!("unknown allocation kind `{kind}`").into(),
-                        )
-                    })?,
+                    kind: kind_column(r.get_ref(2)?)?,
                     date: date_column(r.get_ref(3)?)?,
                     amount: r.get(4)?,
                     held: r.get(5)?,
