@@ -16,6 +16,7 @@ const OURS: &[&str] = &[
     "payment",
     "aging",
     "days-to-pay",
+    "check",
     "demo",
     "import",
     "export",
@@ -110,6 +111,19 @@ pub fn forward(args: &[OsString]) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ours_lists_every_subcommand() {
+        let mut names: Vec<String> = ar::cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .chain(["help".to_string()])
+            .collect();
+        names.sort();
+        let mut ours: Vec<&str> = OURS.to_vec();
+        ours.sort_unstable();
+        assert_eq!(names, ours);
+    }
 
     fn call(words: &[&str]) -> bool {
         let args: Vec<OsString> = std::iter::once("ar")

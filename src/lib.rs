@@ -4,12 +4,16 @@
 //! - [`domain`]: values (money, dates, terms, entities, typed refusals). No I/O.
 //! - [`engine`]: pure computations: allocation replay, aging, days to pay. No SQL,
 //!   no clock, no printing.
-//! - [`store`]: SQLite behind a narrow facade; the only user of rusqlite.
-//! - [`ledger`]: operations (one transaction each) and reports, over `store` + `engine`.
+//! - [`store`]: storage behind traits with stated contracts; [`store::sqlite`] is the
+//!   only user of rusqlite.
+//! - [`ledger`]: operations (one transaction each, through one write path) and
+//!   reports, over `store` + `engine`.
 //! - [`render`]: table, JSON and CSV writers for what `ledger` returns.
-//! - [`cli`]: clap arguments, resolved into ledger calls and renders.
+//! - [`cli`]: clap arguments, resolved into ledger calls and renders; [`cli::run`]
+//!   maps each kind of failure to its exit code.
 //!
-//! `main.rs` parses, runs and decides the exit code, and is the only place that exits.
+//! `main.rs` hands binutils-style calls to the system archiver, else calls `cli::run`,
+//! and is the only place that exits.
 
 pub mod cli;
 pub mod domain;

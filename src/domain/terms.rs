@@ -69,12 +69,6 @@ impl Terms {
     pub fn has_discount(&self) -> bool {
         self.discount_bp > 0
     }
-
-    /// The discount on an invoice of `amount` minor units, rounded half up to the minor
-    /// unit (decision recorded in docs/decisions.md).
-    pub fn discount_on(&self, amount: i64) -> i64 {
-        discount_minor(amount, self.discount_bp)
-    }
 }
 
 /// `amount * bp / 10000`, rounded half up, in i128 so it cannot overflow.

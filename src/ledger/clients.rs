@@ -161,11 +161,6 @@ impl Ledger {
             })
         })
     }
-
-    /// Resolve a client code to its id for filters; unknown codes are refused.
-    pub fn client_id(&mut self, code: &str) -> Result<i64> {
-        self.read(|txn, settings| Ok(find_client(txn, code, settings.currency)?.id))
-    }
 }
 
 /// The client with `code`, or the spec's refusal.

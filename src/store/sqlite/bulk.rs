@@ -102,7 +102,7 @@ struct StoredPayment {
 }
 
 /// A client id in 4 bytes (a ledger with more than 4 billion clients is not bulk
-/// loaded: see [`Client::of`]).
+/// loaded: see [`client_of`]).
 type Client = u32;
 
 fn client_of(id: ClientId) -> Result<Client> {

@@ -7,7 +7,11 @@ use crate::domain::{Currency, Date, LedgerError};
 
 /// Stored in place of a date for "not yet" (an open invoice's `closed_on`): it sorts
 /// after every real date, so "open at D" is the single range `closed_on > D`.
-pub(super) const NOT_YET: &str = "9999-12-31";
+pub(super) const NOT_YET: &str = match std::str::from_utf8(&NOT_YET_TEXT.0) {
+    Ok(text) => text,
+    Err(_) => panic!("a date is ASCII"),
+};
+const NOT_YET_TEXT: DateText = DateText(*b"9999-12-31");
 
 /// Columns hold codes this program wrote; a bad one means the file was edited by hand.
 pub(super) fn currency_column(code: &str) -> rusqlite::Result<Currency> {
@@ -100,7 +104,7 @@ impl DateText {
     pub(super) fn or_not_yet(date: Option<Date>) -> DateText {
         match date {
             Some(d) => DateText::new(d),
-            None => DateText(*b"9999-12-31"),
+            None => NOT_YET_TEXT,
         }
     }
 }
@@ -116,6 +120,13 @@ impl rusqlite::ToSql for DateText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn not_yet_sorts_after_every_date_the_ledger_holds() {
+        let last = DateText::new(crate::domain::dates::end_of_time());
+        assert!(NOT_YET > last.as_str(), "{NOT_YET} vs {}", last.as_str());
+        assert_eq!(DateText::or_not_yet(None).as_str(), NOT_YET);
+    }
 
     #[test]
     fn dates_bind_as_iso_text_and_read_back() {
