@@ -71,21 +71,7 @@ fn export_dir(dir: &Path) -> Result<()> {
 /// names the file; the store's own errors stay as they are.
 fn writing(path: &Path) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
     move |e| {
-        let io = e.chain().find_map(|c| {
-            c.downcast_ref::<std::io::Error>()
-                .map(io_reason)
-                .or_else(|| {
-                    c.downcast_ref::<serde_json::Error>()
-                        .and_then(serde_json::Error::io_error_kind)
-                        .map(|kind| io_reason(&std::io::Error::from(kind)))
-                })
-                .or_else(|| {
-                    c.downcast_ref::<csv::Error>().map(|e| match e.kind() {
-                        csv::ErrorKind::Io(io) => io_reason(io),
-                        _ => e.to_string(),
-                    })
-                })
-        });
+        let io = super::io_failure(&e).map(|io| io_reason(&io));
         match io {
             Some(reason) if !e.is::<LedgerError>() => LedgerError::File {
                 action: "write",

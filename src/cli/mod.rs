@@ -176,10 +176,7 @@ impl Watched<'_> {
         if let Err(e) = &result
             && self.failed.is_none()
         {
-            self.failed = Some(match e.raw_os_error() {
-                Some(code) => std::io::Error::from_raw_os_error(code),
-                None => std::io::Error::new(e.kind(), e.to_string()),
-            });
+            self.failed = Some(io_copy(e));
         }
         result
     }
@@ -251,16 +248,33 @@ fn one_line(err: &anyhow::Error) -> String {
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    use std::io::ErrorKind::BrokenPipe;
-    err.chain().any(|c| {
-        // The writers of JSON and CSV wrap the I/O error in their own.
+    io_failure(err).is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// The I/O error in `err`'s chain, if any: the writers of JSON and CSV wrap it in
+/// their own.
+pub(crate) fn io_failure(err: &anyhow::Error) -> Option<std::io::Error> {
+    err.chain().find_map(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>()
-                .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
-            || c.downcast_ref::<csv::Error>()
-                .is_some_and(|e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe))
+            .map(io_copy)
+            .or_else(|| {
+                c.downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+                    .map(std::io::Error::from)
+            })
+            .or_else(|| match c.downcast_ref::<csv::Error>()?.kind() {
+                csv::ErrorKind::Io(io) => Some(io_copy(io)),
+                _ => None,
+            })
     })
+}
+
+/// An I/O error as its kind and OS code (`std::io::Error` is not `Clone`).
+fn io_copy(e: &std::io::Error) -> std::io::Error {
+    match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None => std::io::Error::new(e.kind(), e.to_string()),
+    }
 }
 
 /// A currency option as typed: given, it must say something (`--currency ""` is a
