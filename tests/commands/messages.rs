@@ -367,33 +367,13 @@ fn output_that_cannot_be_written_is_refused_not_a_bug() {
     let l = TestLedger::new();
     acme(&l, "30");
     add_invoice(&l, "ACME", "100", "2026-11-01", &[]);
-    let mut env = ar::cli::Env::default();
-    for (k, v) in l.env_pairs() {
-        env.set(&k, &v);
-    }
     for args in [
         &["aging"][..],
         &["aging", "--format", "json"],
         &["client", "list", "--format", "csv"],
         &["export", "--format", "json"],
     ] {
-        let argv = std::iter::once("ar")
-            .chain(args.iter().copied())
-            .map(Into::into)
-            .collect();
-        let mut err = Vec::new();
-        let code = ar::cli::run(
-            argv,
-            &env,
-            ar::cli::Io {
-                out: &mut FullDisk,
-                err: &mut err,
-                stdin: Box::new(std::io::empty()),
-                out_is_terminal: false,
-                err_is_terminal: false,
-            },
-        );
-        let err = String::from_utf8(err).unwrap();
+        let (code, err) = l.run_writing_to(args, &mut FullDisk);
         assert_eq!(
             (code, err.as_str()),
             (1, "error: cannot write the output: the disk is full\n"),
@@ -401,23 +381,12 @@ fn output_that_cannot_be_written_is_refused_not_a_bug() {
         );
     }
     // A write commits before its receipt is printed: the message says it is there.
-    let argv = ["ar", "add-invoice", "--client", "ACME", "--amount", "5"]
-        .map(Into::into)
-        .to_vec();
-    let mut err = Vec::new();
-    let code = ar::cli::run(
-        argv,
-        &env,
-        ar::cli::Io {
-            out: &mut FullDisk,
-            err: &mut err,
-            stdin: Box::new(std::io::empty()),
-            out_is_terminal: false,
-            err_is_terminal: false,
-        },
+    let (code, err) = l.run_writing_to(
+        &["add-invoice", "--client", "ACME", "--amount", "5"],
+        &mut FullDisk,
     );
     assert_eq!(
-        (code, String::from_utf8(err).unwrap().as_str()),
+        (code, err.as_str()),
         (
             1,
             "error: cannot write the output: the disk is full (anything it entered is recorded: check before running it again)\n"

@@ -91,33 +91,12 @@ impl TestLedger {
     /// Run `ar args` in-process with variables set for this command only (an empty
     /// value unsets one: `("AR_DB", "")`), and `stdin` as its standard input.
     pub fn run_in(&self, vars: &[(&str, &str)], args: &[&str], stdin: &[u8]) -> Outcome {
-        let mut env = ar::cli::Env::default();
-        for (k, v) in self.env_pairs() {
-            env.set(&k, &v);
-        }
-        for (k, v) in vars {
-            env.set(k, v);
-        }
-        let argv: Vec<OsString> = std::iter::once("ar")
-            .chain(args.iter().copied())
-            .map(OsString::from)
-            .collect();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = ar::cli::run(
-            argv,
-            &env,
-            ar::cli::Io {
-                out: &mut out,
-                err: &mut err,
-                stdin: Box::new(std::io::Cursor::new(stdin.to_vec())),
-                out_is_terminal: false,
-                err_is_terminal: false,
-            },
-        );
+        let mut out = Vec::new();
+        let (code, stderr) = self.run_io(&self.env_with(vars, &[]), args, &mut out, stdin, false);
         Outcome {
             code,
             stdout: String::from_utf8(out).expect("UTF-8 stdout"),
-            stderr: String::from_utf8(err).expect("UTF-8 stderr"),
+            stderr,
         }
     }
 
@@ -128,34 +107,64 @@ impl TestLedger {
 
     /// Run `ar args` in-process as on a terminal `columns` wide (tables drawn).
     pub fn run_on_terminal(&self, args: &[&str], columns: u16) -> Outcome {
+        let columns = columns.to_string();
+        let env = self.env_with(&[("COLUMNS", &columns)], &["NO_COLOR"]);
+        let mut out = Vec::new();
+        let (code, stderr) = self.run_io(&env, args, &mut out, b"", true);
+        Outcome {
+            code,
+            stdout: String::from_utf8(out).expect("UTF-8 stdout"),
+            stderr,
+        }
+    }
+
+    /// Run `ar args` in-process with its standard output going to `out` (a writer
+    /// that fails, say); returns the exit code and stderr.
+    pub fn run_writing_to(&self, args: &[&str], out: &mut dyn std::io::Write) -> (u8, String) {
+        self.run_io(&self.env_with(&[], &[]), args, out, b"", false)
+    }
+
+    /// The environment of [`TestLedger::env_pairs`], with `vars` set and `leave_out`
+    /// not set.
+    fn env_with(&self, vars: &[(&str, &str)], leave_out: &[&str]) -> ar::cli::Env {
         let mut env = ar::cli::Env::default();
         for (k, v) in self.env_pairs() {
-            if k != "NO_COLOR" && k != "COLUMNS" {
+            if !leave_out.contains(&k.as_str()) {
                 env.set(&k, &v);
             }
         }
-        env.set("COLUMNS", &columns.to_string());
+        for (k, v) in vars {
+            env.set(k, v);
+        }
+        env
+    }
+
+    /// The one in-process run: `ar args` in `env`, writing to `out`.
+    fn run_io(
+        &self,
+        env: &ar::cli::Env,
+        args: &[&str],
+        out: &mut dyn std::io::Write,
+        stdin: &[u8],
+        out_is_terminal: bool,
+    ) -> (u8, String) {
         let argv: Vec<OsString> = std::iter::once("ar")
             .chain(args.iter().copied())
             .map(OsString::from)
             .collect();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut err = Vec::new();
         let code = ar::cli::run(
             argv,
-            &env,
+            env,
             ar::cli::Io {
-                out: &mut out,
+                out,
                 err: &mut err,
-                stdin: Box::new(std::io::empty()),
-                out_is_terminal: true,
+                stdin: Box::new(std::io::Cursor::new(stdin.to_vec())),
+                out_is_terminal,
                 err_is_terminal: false,
             },
         );
-        Outcome {
-            code,
-            stdout: String::from_utf8(out).expect("UTF-8 stdout"),
-            stderr: String::from_utf8(err).expect("UTF-8 stderr"),
-        }
+        (code, String::from_utf8(err).expect("UTF-8 stderr"))
     }
 
     /// Run `ar args`, require exit 0 and an empty stderr, return stdout.
