@@ -184,3 +184,12 @@ fn a_ledger_that_is_not_there_is_refused_and_not_created() {
     assert!(err.contains("no ledger at"), "{err}");
     assert!(!l.db.exists());
 }
+
+#[test]
+fn check_speaks_lines_or_json_only() {
+    let l = ledger();
+    let json = l.json(&["check"]);
+    assert_eq!(json["integrity"], serde_json::json!([]), "{json}");
+    let err = l.fails(&["check", "--format", "csv"], 2);
+    assert!(err.contains("invalid value 'csv'"), "{err}");
+}
