@@ -134,22 +134,7 @@ pub fn run_invoice_add(ctx: &mut Context, args: InvoiceAddArgs) -> Result<()> {
         number: args.number,
         description: args.description,
     })?;
-    // Say where the due date came from: the date given, or the terms.
-    let due_from = match due_date {
-        Some(_) => {
-            let days = (inv.due_date - inv.issue_date).num_days();
-            let discount = if inv.terms.has_discount() {
-                format!("; terms {}", inv.terms)
-            } else {
-                String::new()
-            };
-            format!(
-                "{} after issue, as given{discount}",
-                crate::domain::text::counted(days.unsigned_abs(), "day")
-            )
-        }
-        None => inv.terms.to_string(),
-    };
+    let due_from = due_from(&inv);
     writeln!(
         ctx.out,
         "Invoice {} for {}: {}, issued {}, due {} ({due_from})",
@@ -196,7 +181,7 @@ fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
                 detail.as_of
             )?;
             writeln!(out, "  issued:  {}", i.issue_date)?;
-            writeln!(out, "  due:     {} ({})", i.due_date, i.terms)?;
+            writeln!(out, "  due:     {} ({})", i.due_date, due_from(i))?;
             writeln!(out, "  amount:  {}", i.amount)?;
             writeln!(out, "  settled: {}", i.settled.grouped())?;
             writeln!(out, "  open:    {}", i.open.grouped())?;
@@ -235,4 +220,22 @@ fn run_invoice_void(ctx: &mut Context, args: InvoiceVoidArgs) -> Result<()> {
         inv.number, inv.client, inv.amount
     )?;
     Ok(())
+}
+
+/// Where an invoice's due date came from: its terms, or a date given (which the
+/// terms do not explain: `14 days after issue, as given`).
+fn due_from(inv: &crate::domain::entities::Invoice) -> String {
+    let days = (inv.due_date - inv.issue_date).num_days();
+    if days == i64::from(inv.terms.net_days) {
+        return inv.terms.to_string();
+    }
+    let discount = if inv.terms.has_discount() {
+        format!("; terms {}", inv.terms)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} after issue, as given{discount}",
+        crate::domain::text::counted(days.unsigned_abs(), "day")
+    )
 }

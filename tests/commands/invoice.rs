@@ -365,6 +365,15 @@ fn invoices_keep_the_terms_they_were_issued_with() {
         out.contains("due 2026-11-15 (14 days after issue, as given)"),
         "{out}"
     );
+    // ... and so does `invoice show`, not the terms that did not set it.
+    let number = out.split_whitespace().nth(1).unwrap();
+    let shown = l.ok(&["invoice", "show", number]);
+    assert!(
+        shown.contains("due:     2026-11-15 (14 days after issue, as given"),
+        "{shown}"
+    );
+    let shown = l.ok(&["invoice", "show", "INV-0002"]);
+    assert!(!shown.contains("as given"), "{shown}");
     let out = add_invoice(&l, "ACME", "1", "2026-11-01", &["--due", "2026-11-01"]);
     assert!(
         out.contains("due 2026-11-01 (0 days after issue, as given)"),
