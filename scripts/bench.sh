@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 n=${1:-1000000}
 data=bench-data/gen-$n
 db=bench-data/ledger-$n.db
-ar=target/release/ar
+ar=${CARGO_TARGET_DIR:-target}/release/ar
 export AR_DB=$db
 
 cargo build --release --quiet
