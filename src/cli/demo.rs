@@ -98,12 +98,12 @@ pub fn run_demo(ctx: &mut Context, args: DemoArgs) -> Result<()> {
         counted(counts.invoices as u64, "invoice"),
         counted(counts.payments as u64, "payment"),
     )?;
-    let as_of = Some(end.to_string());
+    let as_of = end.to_string();
     ctx.db = Some(path.clone());
     if counts.clients <= SHOWN_CLIENTS {
-        run_aging(ctx, AgingArgs::as_of(as_of.clone()))?;
+        run_aging(ctx, AgingArgs::as_of(Some(&as_of))?)?;
         writeln!(ctx.out)?;
-        run_days_to_pay(ctx, DaysToPayArgs::as_of(as_of))?;
+        run_days_to_pay(ctx, DaysToPayArgs::as_of(Some(&as_of))?)?;
         writeln!(ctx.out)?;
     }
     writeln!(

@@ -76,18 +76,20 @@ fn buckets_arg(text: &str) -> Result<Buckets, String> {
 
 impl AgingArgs {
     /// The defaults, as `ar aging --as-of DATE` with no other flags.
-    pub fn as_of(as_of: Option<String>) -> AgingArgs {
-        AgingArgs {
-            as_of,
-            by: AgingBy::Client,
-            client: None,
-            buckets: Buckets::default(),
-            basis: BasisArg::Due,
-            min_days: None,
-            fail_if_over: None,
-            format: Format::Table,
-        }
+    pub fn as_of(as_of: Option<&str>) -> Result<AgingArgs> {
+        with_defaults(as_of)
     }
+}
+
+/// Arguments as clap makes them from `--as-of DATE` alone: the defaults are the
+/// ones the flags declare, never a second copy of them.
+fn with_defaults<T: clap::Args + clap::FromArgMatches>(as_of: Option<&str>) -> Result<T> {
+    let command = T::augment_args(clap::Command::new("ar"));
+    let args = std::iter::once("ar").chain(as_of.map(|d| ["--as-of", d]).into_iter().flatten());
+    let matches = command
+        .try_get_matches_from(args)
+        .map_err(|e| crate::internal!("the report's defaults: {e}"))?;
+    Ok(T::from_arg_matches(&matches).map_err(|e| crate::internal!("the report's defaults: {e}"))?)
 }
 
 pub fn run_aging(ctx: &mut Context, args: AgingArgs) -> Result<()> {
@@ -163,14 +165,8 @@ pub enum ByArg {
 
 impl DaysToPayArgs {
     /// The defaults, as `ar days-to-pay --as-of DATE` with no other flags.
-    pub fn as_of(as_of: Option<String>) -> DaysToPayArgs {
-        DaysToPayArgs {
-            as_of,
-            window: 365,
-            dso_days: 90,
-            by: ByArg::Client,
-            format: Format::Table,
-        }
+    pub fn as_of(as_of: Option<&str>) -> Result<DaysToPayArgs> {
+        with_defaults(as_of)
     }
 }
 
