@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::bulk::Bulk;
@@ -41,7 +41,6 @@ pub(super) const RECENT: i64 = 2_000;
 pub(super) struct SqliteTxn<'c> {
     pub(super) conn: &'c Connection,
     address: &'c str,
-    mode: Mode,
     /// Still open: dropped without commit, it rolls back.
     open: bool,
     /// The file was empty when the transaction began: after its commit it becomes a
@@ -99,7 +98,6 @@ impl<'c> SqliteTxn<'c> {
         Ok(SqliteTxn {
             conn,
             address,
-            mode,
             open: true,
             new_file: false,
             committed: None,
@@ -231,7 +229,9 @@ impl<'c> SqliteTxn<'c> {
         }
         ended?;
         if commit && self.new_file {
-            super::use_wal(self.conn)?;
+            // The commit is durable already: a failure to switch (which the next
+            // open tries again) must not report the write as failed.
+            let _ = super::use_wal(self.conn);
         }
         Ok(())
     }
@@ -1020,18 +1020,10 @@ impl SqliteTxn<'_> {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    fn check_writable(&self) -> Result<()> {
-        if self.mode != Mode::Write {
-            bail!(crate::internal!("a write in a read transaction"));
-        }
-        Ok(())
-    }
 }
 
 impl WriteTxn for SqliteTxn<'_> {
     fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
-        self.check_writable()?;
         self.conn
             .prepare_cached(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -1056,7 +1048,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn insert_client(&mut self, c: &Client) -> Result<ClientId> {
-        self.check_writable()?;
         self.conn
             .prepare_cached(
                 "INSERT INTO clients (code, name, email, credit_limit, terms_days, discount_bp, discount_days)
@@ -1081,7 +1072,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn update_client(&mut self, c: &Client) -> Result<()> {
-        self.check_writable()?;
         self.conn
             .prepare_cached(
                 "UPDATE clients SET name = ?2, email = ?3, credit_limit = ?4, terms_days = ?5, discount_bp = ?6,
@@ -1100,7 +1090,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn insert_invoice(&mut self, inv: &NewInvoiceRow) -> Result<InvoiceId> {
-        self.check_writable()?;
         let conn = self.conn;
         if let Some(bulk) = self.loading_lookups()? {
             bulk.before_invoice(conn, inv.number)?;
@@ -1145,7 +1134,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn void_invoice(&mut self, id: InvoiceId, on: Date, reason: Option<&str>) -> Result<()> {
-        self.check_writable()?;
         let conn = self.conn;
         if let Some(bulk) = self.loading() {
             bulk.flush_rows(conn)?;
@@ -1160,7 +1148,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn insert_payment(&mut self, p: &NewPaymentRow) -> Result<PaymentId> {
-        self.check_writable()?;
         let conn = self.conn;
         if let Some(bulk) = self.loading_lookups()? {
             bulk.before_payment(conn)?;
@@ -1225,7 +1212,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn save_replay(&mut self, client: ClientId, scope_from: Date, outcome: ReplayOutcome) -> Result<()> {
-        self.check_writable()?;
         let conn = self.conn;
         if let Some(bulk) = self.loading() {
             return bulk.save_replay(conn, client, outcome);
@@ -1258,7 +1244,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn replay_clients(&mut self, plan: &[(ClientId, Date)], replay: &crate::store::ReplayFn) -> Result<()> {
-        self.check_writable()?;
         let conn = self.conn;
         match self.loading() {
             Some(bulk) => bulk.replay_clients(conn, plan, replay),
@@ -1285,7 +1270,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn record_import(&mut self, record: &ImportRecord) -> Result<()> {
-        self.check_writable()?;
         self.conn
             .prepare_cached(
                 "INSERT INTO imports (digest, kind, file, rows, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1301,7 +1285,6 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {
-        self.check_writable()?;
         if let Some(bulk) = self.bulk.as_deref_mut() {
             bulk.flush(self.conn).map_err(|e| self.explain(e))?;
         }
