@@ -204,7 +204,8 @@ pub trait ReadTxn {
 
     /// What the store holds as derived for `client`: every allocation to its
     /// invoices, and the derived state of each of its invoices (void ones included)
-    /// and payments, in id order. For `ar check`, to compare with a fresh replay.
+    /// and payments, in id order: what `ar check` compares with a fresh replay
+    /// (through [`ReadTxn::each_client_state`], whose default asks this per client).
     fn derived_state(&mut self, client: ClientId) -> Result<StoredDerived>;
 
     /// Every client (in id order) with what `ar check` compares: the scope of a
@@ -306,6 +307,12 @@ pub trait WriteTxn: ReadTxn {
     /// every allocation of the client's payments dated on or after `scope_from` is
     /// replaced by `outcome.allocations`, and every invoice and payment in the outcome
     /// takes its new derived state.
+    ///
+    /// A store may rely on what `engine::replay` guarantees of an allocation: it is
+    /// dated on its payment's date, and goes to an invoice open (not closed) before
+    /// that date. So the allocations to replace are all on invoices of the scope,
+    /// and a payment's allocations are found through the invoices open at its date
+    /// ([`ReadTxn::payment_allocations`]).
     fn save_replay(&mut self, client: ClientId, scope_from: Date, outcome: ReplayOutcome) -> Result<()>;
 
     /// Replay each client of `plan` (in id order, each from its date) with `replay`

@@ -1218,7 +1218,15 @@ impl WriteTxn for SqliteTxn<'_> {
         }
         // An allocation dated on or after the scope's start went to an invoice open
         // then: one of the scope's, all of which the outcome lists (a client with
-        // thousands of closed invoices is not read for the few still open).
+        // thousands of closed invoices is not read for the few still open). The
+        // contract of save_replay; checked in debug builds.
+        debug_assert!({
+            let scope: std::collections::HashSet<i64> = outcome.invoices.iter().map(|i| i.id).collect();
+            outcome
+                .allocations
+                .iter()
+                .all(|a| a.date >= scope_from && scope.contains(&a.invoice_id))
+        });
         let from = DateText::new(scope_from);
         let mut delete = self
             .conn
