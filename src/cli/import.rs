@@ -25,8 +25,10 @@ pub enum KindArg {
 ///
 /// Columns are matched by header name (extra columns are ignored):
 ///   clients:  code, name, [email, terms_days, credit_limit, discount]
-///   invoices: number, client, issue_date, amount, [due_date, currency, description]
+///   invoices: number, client, issue_date, amount, [due_date, currency, description,
+///             terms_days, discount, voided_on, void_reason]
 ///   payments: client, date, amount, [invoice, reference, currency]
+/// (the layouts `ar export` writes; --dir also reads its ledger.csv: key, value)
 /// Any bad row means nothing is written; the first 20 errors are listed with their
 /// line and column. Payments are allocated as `ar pay` would, in date and row order.
 /// A file whose exact content was imported into this ledger before is refused

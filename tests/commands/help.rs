@@ -93,3 +93,16 @@ fn demo_help_says_where_the_sample_goes() {
     );
     assert!(text.contains("never your ledger"), "{text}");
 }
+
+#[test]
+fn import_help_names_every_column_export_writes() {
+    let l = TestLedger::new();
+    let help = l.ok(&["import", "--help"]);
+    use ar::ledger::export::{CLIENT_HEADER, INVOICE_HEADER, PAYMENT_HEADER};
+    for column in CLIENT_HEADER.iter().chain(&INVOICE_HEADER).chain(&PAYMENT_HEADER) {
+        assert!(
+            help.contains(column),
+            "`{column}` missing from ar import --help:\n{help}"
+        );
+    }
+}
