@@ -33,11 +33,12 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::columns::{DateText, currency_column, date_column, date_or_not_yet};
+use super::columns::{DateText, currency_column, date_column};
 use super::numbers::NumberIndex;
+use super::rows::{Client, Later, StoredInvoice, StoredPayment, scan_invoices, scan_payments};
 use super::txn::insert_allocations;
 use crate::domain::{Currency, Date, LedgerError};
-use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayInvoice, ReplayPayment};
+use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayInvoice};
 use crate::internal;
 use std::sync::Arc;
 
@@ -71,61 +72,6 @@ const PAYMENT_INDEXES: &[&str] = &["payments_client_date"];
 /// stay: they hold the few payments that keep credit, so keeping them up to date
 /// costs less than the full scan that rebuilding one takes.)
 const REPLAY_INDEXES: &[&str] = &["allocations_invoice", "invoices_open_at"];
-
-/// An invoice as the picture holds it: compact (48 bytes), since a million are held.
-#[derive(Clone)]
-struct StoredInvoice {
-    id: i64,
-    amount: i64,
-    settled: i64,
-    client_id: Client,
-    issue_date: Date,
-    due_date: Date,
-    closed_on: Later,
-    discount_bp: u16,
-    discount_days: u16,
-    currency: Currency,
-    void: bool,
-}
-
-/// A payment as the picture holds it (48 bytes).
-struct StoredPayment {
-    id: i64,
-    amount: i64,
-    unapplied: i64,
-    /// (Row ids start at 1: the niche keeps a million of these 8 bytes smaller.)
-    invoice_id: Option<std::num::NonZeroI64>,
-    client_id: Client,
-    date: Date,
-    applied_on: Later,
-    currency: Currency,
-}
-
-/// A client id in 4 bytes (a ledger with more than 4 billion clients is not bulk
-/// loaded: see [`client_of`]).
-type Client = u32;
-
-fn client_of(id: ClientId) -> Result<Client> {
-    Client::try_from(id).map_err(|_| internal!("client id {id} is too large for a bulk load").into())
-}
-
-/// A derived date that may be "not yet", in 4 bytes: `Date::MAX` (far beyond any
-/// ledger date) stands for "not yet".
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Later(Date);
-
-impl Later {
-    fn new(date: Option<Date>) -> Later {
-        Later(date.unwrap_or(Date::MAX))
-    }
-
-    fn get(self) -> Option<Date> {
-        (self.0 != Date::MAX).then_some(self.0)
-    }
-}
-
-const _COMPACT: () =
-    assert!(std::mem::size_of::<StoredInvoice>() <= 48 && std::mem::size_of::<StoredPayment>() <= 48);
 
 /// Every invoice's number, and (once loaded) its row, by position in id order.
 /// Shared (read-only) with an import's reader thread while payments are loaded.
@@ -803,36 +749,6 @@ impl InvoiceLookup for Directory {
     }
 }
 
-impl StoredInvoice {
-    /// The invoice as a replay from the client's first entry takes it.
-    fn replay_invoice<'a>(&self, number: &'a str) -> ReplayInvoice<'a> {
-        ReplayInvoice {
-            id: self.id,
-            number: number.into(),
-            currency: self.currency,
-            issue_date: self.issue_date,
-            due_date: self.due_date,
-            amount: self.amount,
-            paid_before: 0,
-            adjusted_before: 0,
-            discount_bp: u32::from(self.discount_bp),
-            discount_days: u32::from(self.discount_days),
-        }
-    }
-}
-
-impl StoredPayment {
-    fn replay_payment(&self) -> ReplayPayment {
-        ReplayPayment {
-            id: self.id,
-            date: self.date,
-            currency: self.currency,
-            amount: self.amount,
-            invoice_id: self.invoice_id.map(i64::from),
-        }
-    }
-}
-
 impl Picture {
     /// Keep what a replay of the invoices `inv` and payments `pay` (ranges of the
     /// two orders) derived, marking the rows whose derived columns moved. The replay
@@ -1059,56 +975,6 @@ fn count_in(similar: &mut hashbrown::HashTable<(u64, u32)>, hash: u64) {
 fn count(conn: &Connection, table: &str) -> Result<usize> {
     let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
     Ok(usize::try_from(n).unwrap_or(0))
-}
-
-/// Every invoice in id order, its number handed over separately (borrowed).
-fn scan_invoices(conn: &Connection, mut f: impl FnMut(StoredInvoice, &str)) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT id, client_id, amount, settled, issue_date, due_date, closed_on, discount_bp, discount_days,
-                currency, voided_on IS NOT NULL, number FROM invoices ORDER BY id",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        f(
-            StoredInvoice {
-                id: r.get(0)?,
-                client_id: client_of(r.get(1)?)?,
-                amount: r.get(2)?,
-                settled: r.get(3)?,
-                issue_date: date_column(r.get_ref(4)?)?,
-                due_date: date_column(r.get_ref(5)?)?,
-                closed_on: Later::new(date_or_not_yet(r.get_ref(6)?.as_str()?)?),
-                discount_bp: r.get(7)?,
-                discount_days: r.get(8)?,
-                currency: currency_column(r.get_ref(9)?.as_str()?)?,
-                void: r.get(10)?,
-            },
-            r.get_ref(11)?.as_str()?,
-        );
-    }
-    Ok(())
-}
-
-/// Every payment with an id below `below`, in id order.
-fn scan_payments(conn: &Connection, below: i64, mut f: impl FnMut(StoredPayment)) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT id, client_id, amount, unapplied, invoice_id, date, applied_on, currency FROM payments
-         WHERE id < ?1 ORDER BY id",
-    )?;
-    let mut rows = stmt.query([below])?;
-    while let Some(r) = rows.next()? {
-        f(StoredPayment {
-            id: r.get(0)?,
-            client_id: client_of(r.get(1)?)?,
-            amount: r.get(2)?,
-            unapplied: r.get(3)?,
-            invoice_id: r.get::<_, Option<i64>>(4)?.and_then(std::num::NonZeroI64::new),
-            date: date_column(r.get_ref(5)?)?,
-            applied_on: Later::new(date_or_not_yet(r.get_ref(6)?.as_str()?)?),
-            currency: currency_column(r.get_ref(7)?.as_str()?)?,
-        });
-    }
-    Ok(())
 }
 
 fn update_invoice_states(conn: &Connection, states: impl IntoIterator<Item = InvoiceState>) -> Result<()> {

@@ -29,6 +29,7 @@
 mod bulk;
 mod columns;
 mod numbers;
+mod rows;
 mod scan;
 mod txn;
 
