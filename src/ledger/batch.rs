@@ -75,7 +75,7 @@ impl<'t> Batch<'t> {
     }
 
     /// The transaction, to read what the batch wrote (after [`Batch::replay`]).
-    pub fn txn(&mut self) -> &mut dyn WriteTxn {
+    pub(super) fn txn(&mut self) -> &mut dyn WriteTxn {
         &mut *self.txn
     }
 
@@ -106,7 +106,7 @@ impl<'t> Batch<'t> {
     }
 
     /// Refuse an unknown client code (with the message `ar` gives for one).
-    pub fn find_client(&mut self, code: &str) -> Result<()> {
+    pub(super) fn find_client(&mut self, code: &str) -> Result<()> {
         self.client(code).map(drop)
     }
 
@@ -140,13 +140,13 @@ impl<'t> Batch<'t> {
 
     /// Which of this batch's invoices (0 for the first it entered) is numbered
     /// `number`, if one is: for saying which row a repeated number repeats.
-    pub fn entered_invoice(&mut self, number: &str) -> Result<Option<usize>> {
+    pub(super) fn entered_invoice(&mut self, number: &str) -> Result<Option<usize>> {
         let id = self.txn.invoice_ref(number)?.map(|i| i.id);
         Ok(entry_index(id, self.first_invoice_id))
     }
 
     /// Which of this batch's clients (0 for the first it entered) has `code`.
-    pub fn entered_client(&mut self, code: &str) -> Result<Option<usize>> {
+    pub(super) fn entered_client(&mut self, code: &str) -> Result<Option<usize>> {
         let id = self
             .txn
             .client_by_code(code.trim(), self.settings.currency)?

@@ -93,7 +93,7 @@ impl Batch<'_> {
     }
 
     /// [`Batch::add_invoice`] of a row already checked (by [`NewInvoice::check`]).
-    pub fn add_checked_invoice(&mut self, new: CheckedInvoice) -> Result<InvoiceId> {
+    pub(super) fn add_checked_invoice(&mut self, new: CheckedInvoice) -> Result<InvoiceId> {
         let client = self.client(&new.client)?;
         let terms = new.terms.unwrap_or(client.terms);
         let due_date = match new.due_date {
@@ -185,7 +185,7 @@ impl Batch<'_> {
     /// Void an invoice this batch just entered (an import of an export's void
     /// invoice): only its own fields are checked, since nothing can be allocated to
     /// an invoice that is void from its entry on.
-    pub fn void_entered_invoice(
+    pub(super) fn void_entered_invoice(
         &mut self,
         id: InvoiceId,
         number: &str,

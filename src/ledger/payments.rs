@@ -131,7 +131,7 @@ impl Batch<'_> {
     }
 
     /// [`Batch::record_payment`] of a row already checked (by [`NewPayment::check`]).
-    pub fn record_checked_payment(&mut self, new: CheckedPayment) -> Result<Recorded> {
+    pub(super) fn record_checked_payment(&mut self, new: CheckedPayment) -> Result<Recorded> {
         let client = self.client(&new.client)?;
         let unknown = |number: String| LedgerError::UnknownInvoice {
             field: Field::Invoice,

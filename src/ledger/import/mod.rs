@@ -657,7 +657,7 @@ fn row_reason(le: &LedgerError) -> String {
 impl Batch<'_> {
     /// A ledger setting from an export's ledger.csv. Currency and terms can only be
     /// set on an empty ledger (or repeat what it has); unknown keys are refused.
-    pub fn import_setting(&mut self, key: &str, value: &str) -> Result<()> {
+    fn import_setting(&mut self, key: &str, value: &str) -> Result<()> {
         use super::{KEY_CURRENCY, KEY_DEMO, KEY_NEXT, KEY_PREFIX, KEY_TERMS};
         match key {
             KEY_CURRENCY | KEY_TERMS => {
