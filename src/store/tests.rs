@@ -378,6 +378,78 @@ pub(super) fn a_payments_allocations_are_where_its_replay_put_them(b: &dyn Backe
     txn.commit()
 }
 
+pub(super) fn payments_and_allocations_are_read_as_of_a_date(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    // INV-1 10,000 and INV-2 5,000; a payment of 12,000 on 02-01 pays INV-1 and
+    // 2,000 of INV-2. One of 6,000 on 03-01 pays INV-2's 3,000 and holds 3,000.
+    let (c, [i1, i2], p) = small_ledger(&mut *store, b.hint())?;
+    let mut txn = store.write(b.hint())?;
+    let q = txn.insert_payment(&payment(c, "2026-03-01", 6_000, None))?;
+    txn.replay_clients(&[(c, d("2026-03-01"))], &replay)?;
+    txn.commit()?;
+    let mut read = store.read()?;
+    let lines = |read: &mut dyn ReadTxn, id, as_of| -> Result<Vec<(i64, i64)>> {
+        Ok(read
+            .invoice_allocations(id, d(as_of))?
+            .into_iter()
+            .map(|a| (a.payment_id, a.amount.minor))
+            .collect())
+    };
+    assert_eq!(lines(&mut *read, i2, "2026-02-15")?, [(p, 2_000)]);
+    assert_eq!(lines(&mut *read, i2, "2026-12-31")?, [(p, 2_000), (q, 3_000)]);
+    assert_eq!(lines(&mut *read, i1, "2026-01-31")?, []);
+    let listed = |read: &mut dyn ReadTxn, with_credit, as_of| -> Result<Vec<(i64, i64)>> {
+        let mut v = Vec::new();
+        read.payments(
+            &PaymentFilter {
+                client_id: Some(c),
+                with_credit,
+                as_of: d(as_of),
+            },
+            &mut |pay| {
+                v.push((pay.id, pay.unapplied.minor));
+                Ok(())
+            },
+        )?;
+        Ok(v)
+    };
+    assert_eq!(
+        listed(&mut *read, false, "2026-02-15")?,
+        [(p, 0)],
+        "none dated later"
+    );
+    assert_eq!(listed(&mut *read, false, "2026-12-31")?, [(p, 0), (q, 3_000)]);
+    assert_eq!(listed(&mut *read, true, "2026-12-31")?, [(q, 3_000)]);
+    assert_eq!(read.payments_after(c, d("2026-02-01"), p)?, 1);
+    assert_eq!(
+        read.payments_after(c, d("2026-02-01"), q)?,
+        0,
+        "p is on, not after, 02-01"
+    );
+    assert_eq!(read.payments_after(c, d("2026-03-01"), p)?, 0);
+    assert_eq!(read.integrity_problems()?, Vec::<String>::new());
+    Ok(())
+}
+
+pub(super) fn ids_grow_in_entry_order_across_transactions(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, [i1, i2], p) = small_ledger(&mut *store, b.hint())?;
+    // A dropped transaction may use ids up or give them back: either way they grow.
+    {
+        let mut txn = store.write(b.hint())?;
+        txn.insert_invoice(&invoice("GONE", c, "2026-01-01", 1))?;
+    }
+    let mut txn = store.write(b.hint())?;
+    let i3 = txn.insert_invoice(&invoice("INV-3", c, "2026-01-01", 1))?;
+    let q = txn.insert_payment(&payment(c, "2026-01-01", 1, None))?;
+    let c2 = txn.insert_client(&client("LATER"))?;
+    txn.commit()?;
+    assert!(0 < i1 && i1 < i2 && i2 < i3, "{i1} {i2} {i3}");
+    assert!(0 < p && p < q, "{p} {q}");
+    assert!(0 < c && c < c2, "{c} {c2}");
+    Ok(())
+}
+
 pub(super) fn every_clients_state_is_what_the_per_client_questions_say(b: &dyn Backend) -> Result<()> {
     let mut store = b.fresh();
     let (c, _, _) = small_ledger(&mut *store, b.hint())?;
@@ -744,6 +816,8 @@ macro_rules! storage_tests {
                 a_replay_from_a_date_keeps_what_came_before,
                 a_payments_allocations_are_where_its_replay_put_them,
                 a_writes_questions_see_its_entries_after_a_replay,
+                payments_and_allocations_are_read_as_of_a_date,
+                ids_grow_in_entry_order_across_transactions,
                 every_clients_state_is_what_the_per_client_questions_say,
                 replaying_a_plan_is_replaying_each_client,
                 unnamed_payments_from_never_misses_one,
