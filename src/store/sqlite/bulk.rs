@@ -115,10 +115,8 @@ pub(super) struct Bulk {
     entered: Vec<StoredPayment>,
     /// Clients with at least one payment (the ledger's and this load's), once loaded.
     paying: Option<hashbrown::HashSet<ClientId>>,
-    /// Payments by hash of their [`PaymentKey`] (with how many share it), once
-    /// loaded. The hash is the key: two payments that differ collide with odds of
-    /// one in 2^64.
-    similar: Option<hashbrown::HashTable<(u64, u32)>>,
+    /// Payments by hash of their [`PaymentKey`], once loaded.
+    similar: Option<Similar>,
     /// About how many entries the load expects (to size what it builds once).
     expected: usize,
     hasher: hashbrown::DefaultHashBuilder,
@@ -385,7 +383,7 @@ impl Bulk {
         if self.similar.is_some() {
             let hash = self.key_hash(p.client_id, p.date, p.currency, p.amount, p.reference);
             if let Some(similar) = &mut self.similar {
-                count_in(similar, hash);
+                similar.add(hash);
             }
         }
     }
@@ -398,10 +396,7 @@ impl Bulk {
             key.amount,
             key.reference.as_deref(),
         );
-        let similar = self.load_similar(conn)?;
-        Ok(similar
-            .find(hash, |&(h, _)| h == hash)
-            .map_or(0, |&(_, n)| u64::from(n)))
+        Ok(self.load_similar(conn)?.count(hash))
     }
 
     /// The hash of a payment's key, from its parts (no key built per row).
@@ -419,14 +414,14 @@ impl Bulk {
 
     /// The ledger's payments by key hash (once, before this load enters any: those
     /// are hashed as they are entered).
-    fn load_similar(&mut self, conn: &Connection) -> Result<&hashbrown::HashTable<(u64, u32)>> {
+    fn load_similar(&mut self, conn: &Connection) -> Result<&Similar> {
         if self.similar.is_none() {
             self.rows.flush(conn)?;
             if self.payments_started && !self.entered.is_empty() {
                 bail!(internal!("similar payments loaded after payments were entered"));
             }
             let expected = count(conn, "payments")? + self.expected.min(usize::MAX / 2);
-            let mut similar = hashbrown::HashTable::with_capacity(expected.min(50_000_000));
+            let mut similar = Similar::with_capacity(expected.min(50_000_000));
             let mut stmt =
                 conn.prepare("SELECT client_id, date, currency, amount, reference FROM payments")?;
             let mut rows = stmt.query([])?;
@@ -438,7 +433,7 @@ impl Bulk {
                     r.get(3)?,
                     r.get_ref(4)?.as_str_or_null()?,
                 );
-                count_in(&mut similar, hash);
+                similar.add(hash);
             }
             self.similar = Some(similar);
         }
@@ -962,12 +957,35 @@ impl Pending {
     }
 }
 
-/// Count a payment with key hash `hash`.
-fn count_in(similar: &mut hashbrown::HashTable<(u64, u32)>, hash: u64) {
-    match similar.find_mut(hash, |&(h, _)| h == hash) {
-        Some((_, n)) => *n = n.saturating_add(1),
-        None => {
-            similar.insert_unique(hash, (hash, 1), |&(h, _)| h);
+/// How many payments share each key hash: every hash once (8 bytes a payment,
+/// a million held), and apart the few that repeat. The hash stands for the key:
+/// two payments that differ collide with odds of one in 2^64.
+struct Similar {
+    seen: hashbrown::HashTable<u64>,
+    /// Payments beyond the first, by hash.
+    more: hashbrown::HashMap<u64, u32>,
+}
+
+impl Similar {
+    fn with_capacity(n: usize) -> Similar {
+        Similar {
+            seen: hashbrown::HashTable::with_capacity(n),
+            more: hashbrown::HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, hash: u64) {
+        if self.seen.find(hash, |&h| h == hash).is_some() {
+            *self.more.entry(hash).or_default() += 1;
+        } else {
+            self.seen.insert_unique(hash, hash, |&h| h);
+        }
+    }
+
+    fn count(&self, hash: u64) -> u64 {
+        match self.seen.find(hash, |&h| h == hash) {
+            Some(_) => 1 + u64::from(self.more.get(&hash).copied().unwrap_or(0)),
+            None => 0,
         }
     }
 }
