@@ -46,9 +46,14 @@ pub fn run_check(ctx: &mut Context, args: CheckArgs) -> Result<()> {
                 writeln!(ctx.out, "{d}")?;
             }
             if report.is_sound() {
+                let corrections = if report.corrections > 0 {
+                    format!(", {}", counted(report.corrections, "correction"))
+                } else {
+                    String::new()
+                };
                 writeln!(
                     ctx.out,
-                    "The ledger {} is sound: {}, {}, {}, {}; every derived value equals a fresh replay",
+                    "The ledger {} is sound: {}, {}, {}{corrections}, {}; every derived value equals a fresh replay",
                     ledger.address(),
                     counted(report.clients, "client"),
                     counted(report.invoices, "invoice"),

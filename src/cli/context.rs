@@ -68,6 +68,21 @@ pub struct Context<'a> {
     /// A ledger was opened for writing: what the command records may be committed
     /// even if its output then fails.
     pub(crate) opened_for_write: std::cell::Cell<bool>,
+    /// Who enters what the command writes, and the command (the audit trail).
+    pub user: String,
+    pub command: String,
+}
+
+/// Who is entering: `--user`, else `AR_USER`, else the login name (`USER`, or
+/// `LOGNAME`), else `unknown`.
+pub fn user(given: Option<&str>, env: &Env) -> String {
+    [given, env.get("AR_USER"), env.get("USER"), env.get("LOGNAME")]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|u| !u.is_empty())
+        .unwrap_or("unknown")
+        .to_string()
 }
 
 /// "Today" and "now": the local date and the UTC time, or the hidden `AR_TODAY`
@@ -109,6 +124,8 @@ impl<'a> Context<'a> {
             style: Style { styled, width },
             err_is_terminal: io.err_is_terminal,
             opened_for_write: std::cell::Cell::new(false),
+            user: "unknown".into(),
+            command: String::new(),
         }
     }
 
@@ -153,7 +170,13 @@ impl<'a> Context<'a> {
         if let Some(n) = self.env.get("AR_BULK_ENTRIES").and_then(|v| v.parse().ok()) {
             store.set_bulk_entries(n);
         }
-        Ok(Ledger::from_store(Box::new(store)))
+        let mut ledger = Ledger::from_store(Box::new(store));
+        ledger.set_author(crate::store::Author {
+            entered_at: self.now.clone(),
+            entered_by: self.user.clone(),
+            command: self.command.clone(),
+        });
+        Ok(ledger)
     }
 
     /// Standard input (once).

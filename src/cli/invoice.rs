@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::{Context, currency_option};
 use crate::domain::{Field, parse_date};
 use crate::ledger::NewInvoice;
-use crate::render::{self, Format, allocations_sheet, invoices_sheet};
+use crate::render::{self, Format, allocations_sheet, invoice_entries_sheet, invoices_sheet};
 use crate::store::sqlite::Access;
 
 #[derive(Debug, Subcommand)]
@@ -89,11 +89,14 @@ pub struct InvoiceShowArgs {
     format: Format,
 }
 
-/// Void an invoice: it keeps its row and leaves every balance
+/// Void an invoice from a date: it keeps its row, and counts for nothing from then on
 ///
-/// Refused while payments are allocated to it, or for a date before its issue date.
+/// Reports as of an earlier date still count it; a void dated on the issue date
+/// removes it from every date. Refused while anything is allocated to it on or
+/// before the date (reverse the payments or issue a credit note), or for a date
+/// before its issue date.
 ///
-/// Example: ar invoice void INV-0008 --reason "issued twice"
+/// Example: ar invoice void INV-0011 --date 2026-12-03 --reason "issued twice"
 #[derive(Debug, Args)]
 pub struct InvoiceVoidArgs {
     /// The invoice's number (any letter case)
@@ -188,22 +191,23 @@ fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
             if let Some(d) = &i.description {
                 writeln!(out, "  note:    {d}")?;
             }
-            if let Some(on) = i.voided_on {
+            if let (Some(on), Some(from)) = (i.voided_on, i.void_from) {
+                let given = if on == from {
+                    String::new()
+                } else {
+                    format!(", given {on}")
+                };
                 writeln!(
                     out,
-                    "  voided:  {on}{}",
+                    "  void:    from {from}{given}{}",
                     i.void_reason
                         .as_deref()
                         .map(|r| format!(" ({r})"))
                         .unwrap_or_default()
                 )?;
             }
-            if detail.allocations.is_empty() {
-                writeln!(out, "\nNo payments allocated.")?;
-            } else {
-                writeln!(out, "\nAllocations")?;
-                render::write_table(out, &allocations_sheet(&detail.allocations), ctx.style)?;
-            }
+            writeln!(out, "\nEntries")?;
+            render::write_table(out, &invoice_entries_sheet(&detail.entries), ctx.style)?;
             Ok(())
         }
     }
@@ -214,9 +218,15 @@ fn run_invoice_void(ctx: &mut Context, args: InvoiceVoidArgs) -> Result<()> {
     let inv = ctx
         .open_ledger(Access::Write)?
         .void_invoice(&args.number, on, args.reason.as_deref())?;
+    let from = inv.void_from.unwrap_or(on);
+    let when = if from == inv.issue_date {
+        "on any date".to_string()
+    } else {
+        format!("from {from} on (reports as of earlier dates still count it)")
+    };
     writeln!(
         ctx.out,
-        "Voided invoice {} for {} ({}); it no longer counts in any balance",
+        "Voided invoice {} for {} ({}); it no longer counts in any balance {when}",
         inv.number, inv.client, inv.amount
     )?;
     Ok(())

@@ -5,11 +5,13 @@
 mod check;
 mod client;
 mod context;
+mod correction;
 mod demo;
 mod export;
 mod import;
 mod init;
 mod invoice;
+mod log;
 mod payment;
 mod report;
 
@@ -46,6 +48,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// Who is entering what this command writes (the audit trail; default: $AR_USER,
+    /// else the login name)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -61,9 +68,14 @@ pub enum Command {
     /// Add, list, show and void invoices
     #[command(subcommand)]
     Invoice(invoice::InvoiceCommand),
-    /// Record and list payments
+    /// Record, list, show and reverse payments
     #[command(subcommand)]
     Payment(payment::PaymentCommand),
+    CreditNote(correction::CreditNoteArgs),
+    ApplyCredit(correction::ApplyCreditArgs),
+    WriteOff(correction::WriteOffArgs),
+    Refund(correction::RefundArgs),
+    Log(log::LogArgs),
     Aging(report::AgingArgs),
     DaysToPay(report::DaysToPayArgs),
     Check(check::CheckArgs),
@@ -92,9 +104,17 @@ pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
     if let Some(width) = env.get("COLUMNS").and_then(|c| c.parse().ok()) {
         command = command.term_width(width);
     }
-    let parsed = command
-        .try_get_matches_from(&args)
-        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let matches = command.try_get_matches_from(&args);
+    // The command's name, as the audit trail records it: `payment reverse`.
+    let mut name = Vec::new();
+    if let Ok(matches) = &matches {
+        let mut m = matches;
+        while let Some((sub, next)) = m.subcommand() {
+            name.push(sub.to_string());
+            m = next;
+        }
+    }
+    let parsed = matches.and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
@@ -135,6 +155,8 @@ pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
             err_is_terminal,
         };
         let mut ctx = Context::new(cli.db.clone(), env, io, clock);
+        ctx.user = context::user(cli.user.as_deref(), env);
+        ctx.command = name.join(" ");
         let result = execute(&mut ctx, cli.command).and_then(|()| Ok(ctx.out.flush()?));
         (result, ctx.opened_for_write.get())
     };
@@ -202,6 +224,11 @@ fn execute(ctx: &mut Context, command: Command) -> Result<()> {
         Command::Pay(args) => payment::run_pay(ctx, args),
         Command::Invoice(cmd) => invoice::run(ctx, cmd),
         Command::Payment(cmd) => payment::run(ctx, cmd),
+        Command::CreditNote(args) => correction::run_credit_note(ctx, args),
+        Command::ApplyCredit(args) => correction::run_apply_credit(ctx, args),
+        Command::WriteOff(args) => correction::run_write_off(ctx, args),
+        Command::Refund(args) => correction::run_refund(ctx, args),
+        Command::Log(args) => log::run_log(ctx, args),
         Command::Aging(args) => report::run_aging(ctx, args),
         Command::DaysToPay(args) => report::run_days_to_pay(ctx, args),
         Command::Check(args) => check::run_check(ctx, args),

@@ -5,10 +5,10 @@ use clap::{Args, Subcommand};
 
 use super::{Context, currency_option};
 use crate::domain::Field;
-use crate::domain::entities::AllocationKind;
+use crate::domain::entities::CorrectionKind;
 use crate::domain::text::counted;
-use crate::ledger::NewPayment;
-use crate::render::{self, Format, payments_sheet};
+use crate::ledger::{NewCorrection, NewPayment};
+use crate::render::{self, Format, allocations_sheet, payments_sheet};
 use crate::store::sqlite::Access;
 
 #[derive(Debug, Subcommand)]
@@ -16,6 +16,40 @@ pub enum PaymentCommand {
     /// Same as `ar pay`
     Add(PayArgs),
     List(PaymentListArgs),
+    Show(PaymentShowArgs),
+    Reverse(PaymentReverseArgs),
+}
+
+/// Show a payment: where it went, and its reversal
+///
+/// Example: ar payment show 1042
+#[derive(Debug, Args)]
+pub struct PaymentShowArgs {
+    /// The payment's id (`ar payment list` shows them)
+    id: i64,
+    /// Output: a table for people, JSON for programs
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// Reverse a payment (a bounced cheque): from the date it counts for nothing
+///
+/// What it paid (directly, or through its credit applied elsewhere) is open again
+/// from the date, with the early-payment discount it earned; what it still held as
+/// credit is gone. Reversed on its own date, it never counted. Refused when its
+/// credit paid a refund.
+///
+/// Example: ar payment reverse 1042 --date 2026-12-03 --reason "cheque bounced"
+#[derive(Debug, Args)]
+pub struct PaymentReverseArgs {
+    /// The payment's id (`ar payment list` shows them)
+    id: i64,
+    /// Date of the reversal (YYYY-MM-DD); default today
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
+    /// Why, kept with it
+    #[arg(long, allow_hyphen_values = true)]
+    reason: Option<String>,
 }
 
 /// Record a payment; prints how it was allocated
@@ -69,6 +103,65 @@ pub fn run(ctx: &mut Context, cmd: PaymentCommand) -> Result<()> {
     match cmd {
         PaymentCommand::Add(args) => run_pay(ctx, args),
         PaymentCommand::List(args) => run_payment_list(ctx, args),
+        PaymentCommand::Show(args) => run_payment_show(ctx, args),
+        PaymentCommand::Reverse(args) => run_payment_reverse(ctx, args),
+    }
+}
+
+fn run_payment_reverse(ctx: &mut Context, args: PaymentReverseArgs) -> Result<()> {
+    let date = ctx.date_or_today(args.date.as_deref(), Field::Date)?;
+    super::correction::record(
+        ctx,
+        NewCorrection {
+            kind: Some(CorrectionKind::Reversal),
+            payment: Some(args.id),
+            date: Some(date),
+            reason: args.reason,
+            ..NewCorrection::default()
+        },
+    )
+}
+
+fn run_payment_show(ctx: &mut Context, args: PaymentShowArgs) -> Result<()> {
+    let detail = ctx.open_ledger(Access::Read)?.payment_detail(args.id)?;
+    match args.format {
+        Format::Json => render::write_json(&mut ctx.out, &detail),
+        Format::Csv => render::write_csv(&mut ctx.out, &allocations_sheet(&detail.allocations)),
+        Format::Table => {
+            let p = &detail.payment;
+            let out = &mut ctx.out;
+            writeln!(
+                out,
+                "Payment {} from {}: {} on {}",
+                p.id, p.client, p.amount, p.date
+            )?;
+            if let Some(i) = &p.invoice {
+                writeln!(out, "  named:     {i}")?;
+            }
+            if let Some(r) = &p.reference {
+                writeln!(out, "  reference: {r}")?;
+            }
+            if let (Some(at), Some(by)) = (&detail.entered_at, &detail.entered_by) {
+                writeln!(out, "  entered:   {at} by {by}")?;
+            }
+            writeln!(out, "  credit:    {} held now", p.unapplied.grouped())?;
+            if let Some(r) = &detail.reversal {
+                writeln!(
+                    out,
+                    "  reversed:  {} (reversal {}){}",
+                    r.date,
+                    r.id,
+                    r.reason.as_deref().map(|t| format!(": {t}")).unwrap_or_default()
+                )?;
+            }
+            if detail.allocations.is_empty() {
+                writeln!(out, "\nNothing allocated.")?;
+            } else {
+                writeln!(out, "\nWhere it went")?;
+                render::write_table(&mut **out, &allocations_sheet(&detail.allocations), ctx.style)?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -96,15 +189,7 @@ pub fn run_pay(ctx: &mut Context, args: PayArgs) -> Result<()> {
         p.id, p.client, p.amount, p.date
     )?;
     for a in &receipt.allocations {
-        match a.kind {
-            AllocationKind::Payment => writeln!(ctx.out, "  {} to {}", a.amount.grouped(), a.invoice)?,
-            AllocationKind::Discount => writeln!(
-                ctx.out,
-                "  {} early-payment discount granted on {}",
-                a.amount.grouped(),
-                a.invoice
-            )?,
-        }
+        writeln!(ctx.out, "  {}", a.describe())?;
     }
     if p.unapplied.minor > 0 {
         writeln!(ctx.out, "  {} held as unapplied credit", p.unapplied.grouped())?;

@@ -36,7 +36,12 @@ pub enum Field {
     Reference,
     Description,
     VoidDate,
+    /// The day a void takes effect, when not the day it was given (a void of an
+    /// earlier release: its invoice's issue date).
+    VoidFrom,
     VoidReason,
+    /// Why a correction was made.
+    Reason,
     /// A ledger setting's key or value (an export's ledger.csv).
     SettingKey,
     SettingValue,
@@ -63,7 +68,9 @@ impl Field {
             Field::Reference => "reference",
             Field::Description => "description",
             Field::VoidDate => "voided_on",
+            Field::VoidFrom => "void_from",
             Field::VoidReason => "void_reason",
+            Field::Reason => "reason",
             Field::SettingKey => "key",
             Field::SettingValue => "value",
         }
@@ -89,7 +96,9 @@ impl Field {
             Field::Reference => "reference",
             Field::Description => "description",
             Field::VoidDate => "void date",
+            Field::VoidFrom => "void's effective date",
             Field::VoidReason => "void reason",
+            Field::Reason => "reason",
             Field::SettingKey => "setting",
             Field::SettingValue => "setting value",
         }
@@ -187,9 +196,95 @@ pub enum LedgerError {
     },
 
     #[error(
-        "invoice `{invoice}` has {allocated} of payments allocated to it and cannot be voided: only an invoice nothing has been allocated to can be voided"
+        "invoice `{invoice}` has {allocated} allocated to it on or before {date} and cannot be void from then: reverse the payments (`ar payment reverse ID`) or issue a credit note (`ar credit-note --invoice {invoice}`)"
     )]
-    VoidWithPayments { invoice: String, allocated: String },
+    VoidWithPayments {
+        invoice: String,
+        allocated: String,
+        date: String,
+    },
+
+    #[error(
+        "invoice `{invoice}` is void from {void_from}, but {entry} dated before that would be allocated to it: name the invoice it settles (--invoice), or date it on or after {void_from}"
+    )]
+    VoidTaken {
+        invoice: String,
+        void_from: String,
+        entry: String,
+    },
+
+    #[error(
+        "invoice `{invoice}` was issued on {issued}, after the {what}'s date {date}: date it on or after the issue date"
+    )]
+    IssuedAfter {
+        what: &'static str,
+        invoice: String,
+        issued: String,
+        date: String,
+    },
+
+    #[error(
+        "invoice `{invoice}` is in {invoice_currency}, not {currency}: a {what} on it is in the invoice's currency"
+    )]
+    CorrectionCurrency {
+        what: &'static str,
+        invoice: String,
+        invoice_currency: String,
+        currency: String,
+    },
+
+    #[error("invoice `{invoice}` is void: a {what} cannot name it")]
+    CorrectionToVoid { what: &'static str, invoice: String },
+
+    /// A correction with a stated amount that the replay can do only part of.
+    #[error("{what} of {stated} is more than {available}: {advice}")]
+    MoreThanAvailable {
+        what: String,
+        stated: String,
+        available: String,
+        advice: String,
+    },
+
+    /// A correction that would do nothing where it is dated.
+    #[error("{what}: {advice}")]
+    NothingToDo { what: String, advice: String },
+
+    #[error("payment {payment} is already reversed (on {on}): a payment is reversed once")]
+    AlreadyReversed { payment: i64, on: String },
+
+    #[error(
+        "payment {payment} is dated {paid}: a reversal dated {date} would be before it; give a --date on or after {paid}"
+    )]
+    ReversalBeforePayment {
+        payment: i64,
+        paid: String,
+        date: String,
+    },
+
+    #[error("unknown payment `{id}`: see `ar payment list`")]
+    UnknownPayment { id: String },
+
+    #[error(
+        "payment {payment}'s credit paid out refund {refund} ({refund_amount} on {refund_date}): reversing the payment would leave that refund without the credit that paid it; to claim the refunded money back, add an invoice for it"
+    )]
+    RefundUnfunded {
+        payment: i64,
+        refund: i64,
+        refund_amount: String,
+        refund_date: String,
+    },
+
+    /// A write that would change what an earlier fact with a stated amount does.
+    #[error(
+        "this would change what {fact} does (it could then move only {done} of its {stated}): facts keep their meaning; date this entry after {date}, or leave that {kind} as it is"
+    )]
+    FactWouldChange {
+        fact: String,
+        kind: &'static str,
+        stated: String,
+        done: String,
+        date: String,
+    },
 
     #[error(
         "invoice `{invoice}` was issued on {issued}: a void dated {date} would be before it; give a --date on or after the issue date"
@@ -317,9 +412,13 @@ impl LedgerError {
             LedgerError::DueBeforeIssue { .. } => Field::DueDate,
             LedgerError::InvoiceOfOtherClient { .. }
             | LedgerError::InvoiceIssuedAfterPayment { .. }
-            | LedgerError::PaymentToVoid { .. } => Field::Invoice,
+            | LedgerError::PaymentToVoid { .. }
+            | LedgerError::IssuedAfter { .. }
+            | LedgerError::CorrectionToVoid { .. } => Field::Invoice,
+            LedgerError::CorrectionCurrency { .. } => Field::Currency,
             LedgerError::CurrencyMismatch { .. } => Field::Currency,
             LedgerError::VoidBeforeIssue { .. } => Field::VoidDate,
+            LedgerError::VoidWithPayments { .. } | LedgerError::VoidTaken { .. } => Field::Invoice,
             LedgerError::ImportedSettingDiffers { .. } => Field::SettingValue,
             LedgerError::UnknownSetting { .. } => Field::SettingKey,
             _ => return None,

@@ -245,6 +245,10 @@ impl Total {
         self.0 += other.0;
     }
 
+    pub fn sub_total(&mut self, other: Total) {
+        self.0 -= other.0;
+    }
+
     pub fn minor(&self) -> i128 {
         self.0
     }

@@ -36,7 +36,7 @@ pub enum AgingRows {
     Invoices(Vec<AgingInvoiceRow>),
 }
 
-/// Bucket amounts with their total and unapplied credit, in one currency.
+/// Bucket amounts with their total, unapplied credit and net, in one currency.
 #[derive(Debug, Clone)]
 pub struct AgingAmounts {
     pub currency: Currency,
@@ -44,6 +44,8 @@ pub struct AgingAmounts {
     pub buckets: Vec<Money>,
     pub total: Money,
     pub unapplied: Money,
+    /// `total` − `unapplied`: what is owed after the credit held.
+    pub net: Money,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +108,11 @@ impl Sums {
                 .collect::<Result<_, _>>()?,
             total: self.total.to_money(c, "open balances")?,
             unapplied: self.unapplied.to_money(c, "unapplied credits")?,
+            net: {
+                let mut net = self.total;
+                net.sub_total(self.unapplied);
+                net.to_money(c, "net balances")?
+            },
         })
     }
 }
@@ -116,7 +123,8 @@ impl AgingAmounts {
             map.serialize_entry(label, amount)?;
         }
         map.serialize_entry("total", &self.total)?;
-        map.serialize_entry("unapplied", &self.unapplied)
+        map.serialize_entry("unapplied", &self.unapplied)?;
+        map.serialize_entry("net", &self.net)
     }
 }
 
@@ -362,7 +370,7 @@ mod tests {
         assert_eq!(rows[0].amounts.unapplied.minor, 50);
         assert_eq!(report.max_days_overdue, Some(91));
         let json = serde_json::to_string(&report.rows).unwrap();
-        assert!(json.contains(r#""current":1.00,"1-30":2.00,"31-60":0.00,"61-90":0.00,"90+":4.00,"total":7.00,"unapplied":0.50"#), "{json}");
+        assert!(json.contains(r#""current":1.00,"1-30":2.00,"31-60":0.00,"61-90":0.00,"90+":4.00,"total":7.00,"unapplied":0.50,"net":6.50"#), "{json}");
     }
 
     #[test]

@@ -1,16 +1,21 @@
-//! The one definition of the spec's allocation rules (spec: Payments and allocation).
+//! The one definition of the spec's replay (spec: Payments and allocation;
+//! Corrections and adjustments).
 //!
-//! `replay` takes a client's invoices as they stood just before a date and the payments
-//! dated from then on, and says where every payment goes. It is pure: no SQL, no clock.
-//! The store materializes its outcome; `ar check`-style tests compare the two.
+//! `replay` takes a client's invoices as they stood just before a date, and the
+//! payments and corrections dated from then on, and says where every amount goes:
+//! all of them in one sequence ordered by (date, entry order). It is pure: no SQL,
+//! no clock. The store materializes its outcome; `ar check` compares the two.
+//!
+//! Work is O(entries × log invoices): every step takes an invoice from an ordered
+//! queue or a source of credit from the front of a list.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
-use crate::domain::entities::AllocationKind;
+use crate::domain::entities::{AllocationKind, CorrectionKind};
 use crate::domain::terms::discount_minor;
 use crate::domain::{Currency, Date};
 
-/// An invoice as it stood just before the replay's first payment.
+/// An invoice as it stood just before the replay's first entry.
 #[derive(Debug, Clone)]
 pub struct ReplayInvoice<'a> {
     pub id: i64,
@@ -26,6 +31,8 @@ pub struct ReplayInvoice<'a> {
     pub adjusted_before: i64,
     pub discount_bp: u32,
     pub discount_days: u32,
+    /// The day its void takes effect, if it is void.
+    pub void_from: Option<Date>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,25 +44,57 @@ pub struct ReplayPayment {
     pub invoice_id: Option<i64>,
 }
 
+/// A correction, as the replay takes it.
+#[derive(Debug, Clone)]
+pub struct ReplayCorrection {
+    pub id: i64,
+    pub kind: CorrectionKind,
+    pub date: Date,
+    pub currency: Currency,
+    /// The stated amount; `None`: whatever is open, or all that fits.
+    pub amount: Option<i64>,
+    pub invoice_id: Option<i64>,
+    /// The payment a reversal reverses.
+    pub payment_id: Option<i64>,
+    /// The largest payment id when it was entered: its place among the payments in
+    /// entry order (a correction comes after that payment and before the next).
+    pub after_payment: i64,
+    /// What the last saved replay said it did (`None` until a replay has saved it):
+    /// a write that changes what a stated amount does is refused, one that leaves
+    /// it as it was is not.
+    pub stored_done: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allocation {
-    pub invoice_id: i64,
-    pub payment_id: i64,
+    /// The invoice it moved onto (none for a refund or a lapse of credit).
+    pub invoice_id: Option<i64>,
+    /// The payment whose money it is (a payment, its discount, its credit applied,
+    /// refunded, lapsed or reversed).
+    pub payment_id: Option<i64>,
+    /// The credit note whose credit it is.
+    pub note_id: Option<i64>,
+    /// The correction that made it (none for a payment and its discount).
+    pub correction_id: Option<i64>,
     pub kind: AllocationKind,
     pub date: Date,
     pub amount: i64,
-    /// Whether the payment kept unapplied credit after this replay (applied in full
-    /// later than its date, or not yet): the store indexes only these by payment.
+    /// Whether its source (payment or credit note) kept unapplied credit after its
+    /// own date: the store indexes only these by source.
     pub held: bool,
 }
 
-/// Final state of an invoice after the replay: `settled` counts every allocation,
-/// `closed_on` is the day its balance reached zero.
+/// Final state of an invoice after the replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceState {
     pub id: i64,
+    /// Every allocation but reversals: zero means nothing was ever allocated.
     pub settled: i64,
+    /// The day its balance last reached zero (and stayed there), or its void date.
     pub closed_on: Option<Date>,
+    /// Whether that closing came from a credit note, a write-off or a void (days to
+    /// pay leaves such an invoice out).
+    pub closed_by_adjustment: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,23 +105,100 @@ pub struct PaymentState {
     pub applied_on: Option<Date>,
 }
 
+/// What a correction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectionState {
+    pub id: i64,
+    /// The amount it moved: credited onto the named invoice (credit note), written
+    /// off, applied, refunded, or opened again (reversal).
+    pub done: i64,
+    /// A credit note's credit left over, and the day none was left (as a payment's).
+    pub unapplied: i64,
+    pub applied_on: Option<Date>,
+}
+
+/// A closing that a reversal undid: days to pay as of a date between the two still
+/// counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    pub invoice_id: i64,
+    pub closed_on: Date,
+    pub reopened_on: Date,
+    pub by_adjustment: bool,
+}
+
+/// The entry that did something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryRef {
+    Payment(i64),
+    Correction(i64),
+}
+
+/// What makes a replay's outcome unacceptable: the write that led to it is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A correction with a stated amount could do only `done` of it (a refund above
+    /// the credit held, a write-off above what is open, ...), and that is not what
+    /// the ledger held before (`stored` is what the last saved replay said).
+    Short {
+        correction_id: i64,
+        kind: CorrectionKind,
+        stated: i64,
+        done: i64,
+        stored: Option<i64>,
+    },
+    /// A correction just entered that finds nothing to do (a write-off of an invoice
+    /// with nothing open, credit applied where there is none or nowhere to go).
+    NothingDone {
+        correction_id: i64,
+        kind: CorrectionKind,
+    },
+    /// Something was allocated to an invoice before its void date.
+    VoidTaken {
+        invoice_id: i64,
+        void_from: Date,
+        by: EntryRef,
+    },
+    /// A reversal of a payment whose credit an earlier refund paid out.
+    RefundUnfunded {
+        reversal_id: i64,
+        payment_id: i64,
+        refund_id: i64,
+    },
+}
+
 #[derive(Debug, Default)]
 pub struct ReplayOutcome {
     pub allocations: Vec<Allocation>,
     pub invoices: Vec<InvoiceState>,
     pub payments: Vec<PaymentState>,
+    pub corrections: Vec<CorrectionState>,
+    pub closings: Vec<Closing>,
+    pub problems: Vec<Problem>,
 }
 
 struct Open<'a> {
     inv: ReplayInvoice<'a>,
-    paid: i64,
-    adjusted: i64,
+    /// Every allocation but reversals.
+    gross: i64,
+    /// Reversals: opened again.
+    reopened: i64,
+    /// Credit notes applied (an early-payment discount is on the amount less these).
+    noted: i64,
+    discounted: bool,
+    void: bool,
     closed_on: Option<Date>,
+    closed_by_adjustment: bool,
+    first_taker: Option<EntryRef>,
 }
 
 impl Open<'_> {
     fn open(&self) -> i64 {
-        self.inv.amount - self.paid - self.adjusted
+        if self.void {
+            0
+        } else {
+            self.inv.amount - self.gross + self.reopened
+        }
     }
 }
 
@@ -90,147 +206,671 @@ impl Open<'_> {
 /// number enters as its rank among this replay's invoices (same order, no copies).
 type QueueKey = (Currency, Date, Date, u32);
 
-fn queue_key(inv: &ReplayInvoice<'_>, number_rank: u32) -> QueueKey {
-    (inv.currency, inv.due_date, inv.issue_date, number_rank)
+/// Where credit comes from: a payment or a credit note with some left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceRef {
+    Payment(usize),
+    Note(usize),
 }
 
-/// Replay `payments` (any order; they are put in (date, entry order)) over `invoices`.
-/// Work is O((invoices + payments) log invoices).
-pub fn replay(invoices: Vec<ReplayInvoice<'_>>, mut payments: Vec<ReplayPayment>) -> ReplayOutcome {
-    payments.sort_by_key(|p| (p.date, p.id));
-    let mut open: Vec<Open> = invoices
+/// Entry order: a payment by its id; a correction after the payment it followed.
+/// (date, payment id, 0 for the payment itself / 1 for a correction, correction id)
+type EntryKey = (Date, i64, u8, i64);
+
+#[derive(Clone, Copy)]
+enum Event {
+    Payment(usize),
+    Correction(usize),
+}
+
+struct State<'a> {
+    open: Vec<Open<'a>>,
+    by_issue: Vec<usize>,
+    by_void: Vec<usize>,
+    by_id: Vec<(i64, usize)>,
+    rank: Vec<u32>,
+    queue: BTreeMap<QueueKey, usize>,
+    /// Sources of credit per currency, oldest first (some may be spent: skipped).
+    credit: hashbrown::HashMap<Currency, VecDeque<SourceRef>>,
+    /// Per payment: what is left of it, and the day it reached zero.
+    pay_left: Vec<i64>,
+    pay_applied_on: Vec<Option<Date>>,
+    /// Per correction: what is left of a credit note, the day it reached zero, and
+    /// what each did.
+    note_left: Vec<i64>,
+    note_applied_on: Vec<Option<Date>>,
+    done: Vec<i64>,
+    /// Per payment: its allocations onto invoices (payment, discount, credit applied
+    /// from it), by index into `out.allocations`, for a reversal to undo.
+    settled_by: Vec<Vec<usize>>,
+    /// Per payment: the refunds that paid its credit out.
+    refunded_by: Vec<Vec<i64>>,
+    out: ReplayOutcome,
+}
+
+/// Replay `payments` and `corrections` (any order; they are put in (date, entry
+/// order)) over `invoices`.
+pub fn replay(
+    invoices: Vec<ReplayInvoice<'_>>,
+    payments: Vec<ReplayPayment>,
+    corrections: Vec<ReplayCorrection>,
+) -> ReplayOutcome {
+    let open: Vec<Open> = invoices
         .into_iter()
         .map(|inv| Open {
-            paid: inv.paid_before,
-            adjusted: inv.adjusted_before,
+            gross: inv.paid_before + inv.adjusted_before,
+            reopened: 0,
+            noted: 0,
+            discounted: inv.adjusted_before > 0,
+            void: false,
             closed_on: None,
+            closed_by_adjustment: false,
+            first_taker: None,
             inv,
         })
         .collect();
-    // Invoices join the queue as the replay reaches their issue date.
+    // Invoices join the queue as the replay reaches their issue date, and leave it
+    // at their void date.
     let mut by_issue: Vec<usize> = (0..open.len()).collect();
     by_issue.sort_by_key(|&i| std::cmp::Reverse((open[i].inv.issue_date, open[i].inv.id)));
+    let mut by_void: Vec<usize> = (0..open.len())
+        .filter(|&i| open[i].inv.void_from.is_some())
+        .collect();
+    by_void.sort_by_key(|&i| std::cmp::Reverse(open[i].inv.void_from));
     let mut by_id: Vec<(i64, usize)> = open.iter().enumerate().map(|(i, o)| (o.inv.id, i)).collect();
     by_id.sort_unstable();
-    let find = |id: i64| {
-        by_id
-            .binary_search_by_key(&id, |&(id, _)| id)
-            .ok()
-            .map(|k| by_id[k].1)
-    };
     let mut by_number: Vec<usize> = (0..open.len()).collect();
     by_number.sort_by(|&a, &b| open[a].inv.number.cmp(&open[b].inv.number));
     let mut rank = vec![0u32; open.len()];
     for (r, &i) in by_number.iter().enumerate() {
         rank[i] = r as u32;
     }
-    let mut queue: BTreeMap<QueueKey, usize> = BTreeMap::new();
-    let mut out = ReplayOutcome::default();
+    // A payment reversed on its own date never counted.
+    let mut reversed_same_day: hashbrown::HashSet<i64> = hashbrown::HashSet::new();
+    let payment_dates: hashbrown::HashMap<i64, Date> = payments.iter().map(|p| (p.id, p.date)).collect();
+    for c in &corrections {
+        if c.kind == CorrectionKind::Reversal
+            && let Some(p) = c.payment_id
+            && payment_dates.get(&p) == Some(&c.date)
+        {
+            reversed_same_day.insert(p);
+        }
+    }
 
-    for p in &payments {
-        while let Some(&i) = by_issue.last() {
-            if open[i].inv.issue_date > p.date {
-                break;
+    let mut events: Vec<(EntryKey, Event)> = Vec::with_capacity(payments.len() + corrections.len());
+    for (i, p) in payments.iter().enumerate() {
+        events.push(((p.date, p.id, 0, 0), Event::Payment(i)));
+    }
+    for (i, c) in corrections.iter().enumerate() {
+        events.push(((c.date, c.after_payment, 1, c.id), Event::Correction(i)));
+    }
+    events.sort_unstable_by_key(|e| e.0);
+
+    let mut st = State {
+        open,
+        by_issue,
+        by_void,
+        by_id,
+        rank,
+        queue: BTreeMap::new(),
+        credit: hashbrown::HashMap::new(),
+        pay_left: payments.iter().map(|p| p.amount).collect(),
+        pay_applied_on: vec![None; payments.len()],
+        note_left: corrections
+            .iter()
+            .map(|c| match c.kind {
+                CorrectionKind::CreditNote => c.amount.unwrap_or(0),
+                _ => 0,
+            })
+            .collect(),
+        note_applied_on: vec![None; corrections.len()],
+        done: vec![0; corrections.len()],
+        settled_by: vec![Vec::new(); payments.len()],
+        refunded_by: vec![Vec::new(); payments.len()],
+        out: ReplayOutcome::default(),
+    };
+    let pay_index: hashbrown::HashMap<i64, usize> =
+        payments.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+
+    for &(_, event) in &events {
+        match event {
+            Event::Payment(k) => {
+                let p = &payments[k];
+                if reversed_same_day.contains(&p.id) {
+                    st.pay_left[k] = 0;
+                    st.pay_applied_on[k] = Some(p.date);
+                    continue;
+                }
+                st.advance(p.date);
+                st.payment(k, p);
             }
-            by_issue.pop();
-            if open[i].open() > 0 {
-                queue.insert(queue_key(&open[i].inv, rank[i]), i);
+            Event::Correction(k) => {
+                let c = &corrections[k];
+                st.advance(c.date);
+                match c.kind {
+                    CorrectionKind::CreditNote => st.credit_note(k, c),
+                    CorrectionKind::WriteOff => st.write_off(k, c),
+                    CorrectionKind::CreditApplication => st.apply_credit(k, c, &payments, &corrections),
+                    CorrectionKind::Refund => st.refund(k, c, &payments, &corrections),
+                    CorrectionKind::Reversal => {
+                        if let Some(&pk) = c.payment_id.and_then(|id| pay_index.get(&id))
+                            && !reversed_same_day.contains(&payments[pk].id)
+                        {
+                            st.reverse(k, c, pk, &payments[pk]);
+                        }
+                    }
+                }
             }
         }
+    }
+    st.advance(Date::MAX);
+    st.finish(&payments, &corrections)
+}
+
+impl<'a> State<'a> {
+    fn find(&self, id: i64) -> Option<usize> {
+        self.by_id
+            .binary_search_by_key(&id, |&(id, _)| id)
+            .ok()
+            .map(|k| self.by_id[k].1)
+    }
+
+    fn key(&self, i: usize) -> QueueKey {
+        let inv = &self.open[i].inv;
+        (inv.currency, inv.due_date, inv.issue_date, self.rank[i])
+    }
+
+    /// Bring the invoices to `date`: voids dated by then take effect, invoices
+    /// issued by then join the queue.
+    fn advance(&mut self, date: Date) {
+        while let Some(&i) = self.by_void.last() {
+            let Some(from) = self.open[i].inv.void_from.filter(|&v| v <= date) else {
+                break;
+            };
+            self.by_void.pop();
+            let key = self.key(i);
+            self.queue.remove(&key);
+            let o = &mut self.open[i];
+            // (What a reversal opened again before the void does not count.)
+            if o.gross > o.reopened
+                && let Some(by) = o.first_taker
+            {
+                self.out.problems.push(Problem::VoidTaken {
+                    invoice_id: o.inv.id,
+                    void_from: from,
+                    by,
+                });
+            }
+            o.void = true;
+            o.closed_on = Some(from);
+            o.closed_by_adjustment = true;
+        }
+        while let Some(&i) = self.by_issue.last() {
+            if self.open[i].inv.issue_date > date || date == Date::MAX {
+                break;
+            }
+            self.by_issue.pop();
+            if self.open[i].open() > 0 {
+                let key = self.key(i);
+                self.queue.insert(key, i);
+            }
+        }
+    }
+
+    /// The first invoice in rule 2's order open in `currency`.
+    fn oldest(&self, currency: Currency) -> Option<usize> {
+        let (key, &i) = self.queue.range((currency, Date::MIN, Date::MIN, 0)..).next()?;
+        (key.0 == currency).then_some(i)
+    }
+
+    /// Whether invoice `i` can take an entry dated `date` in `currency`.
+    fn takes(&self, i: usize, date: Date, currency: Currency) -> bool {
+        let o = &self.open[i];
+        o.inv.issue_date <= date && o.inv.currency == currency && !o.void && o.open() > 0
+    }
+
+    /// Record an allocation onto invoice `i`, and close the invoice when it reaches
+    /// zero.
+    fn allocate(&mut self, i: usize, a: Allocation, by: EntryRef) {
+        let adjustment = matches!(a.kind, AllocationKind::CreditNote | AllocationKind::WriteOff);
+        let date = a.date;
+        let o = &mut self.open[i];
+        o.gross += a.amount;
+        o.first_taker.get_or_insert(by);
+        if a.kind == AllocationKind::Discount {
+            o.discounted = true;
+        }
+        if a.kind == AllocationKind::CreditNote {
+            o.noted += a.amount;
+        }
+        let closes = o.open() <= 0;
+        if closes {
+            o.closed_on = Some(date);
+            o.closed_by_adjustment = adjustment;
+            let key = self.key(i);
+            self.queue.remove(&key);
+        }
+        self.out.allocations.push(a);
+    }
+
+    fn payment(&mut self, k: usize, p: &ReplayPayment) {
         let mut left = p.amount;
-        let first_allocation = out.allocations.len();
         match p.invoice_id {
             // spec rule 1: a named invoice takes the payment up to its open balance. An
             // invoice missing here was closed before the replay start: nothing is open.
             Some(id) => {
-                if let Some(i) = find(id)
-                    && open[i].inv.issue_date <= p.date
-                    && open[i].inv.currency == p.currency
+                if let Some(i) = self.find(id)
+                    && self.takes(i, p.date, p.currency)
                 {
-                    left = settle(&mut open[i], p, left, &mut out.allocations);
-                    if open[i].closed_on.is_some() {
-                        queue.remove(&queue_key(&open[i].inv, rank[i]));
-                    }
+                    left = self.settle(i, k, p, left);
                 }
             }
             // spec rule 2: oldest first over open invoices issued on or before the date.
             None => {
                 while left > 0 {
-                    let Some((key, &i)) = queue.range((p.currency, Date::MIN, Date::MIN, 0)..).next() else {
+                    let Some(i) = self.oldest(p.currency) else {
                         break;
                     };
-                    if key.0 != p.currency {
-                        break;
-                    }
-                    left = settle(&mut open[i], p, left, &mut out.allocations);
-                    if open[i].closed_on.is_some() {
-                        queue.remove(&queue_key(&open[i].inv, rank[i]));
-                    }
+                    left = self.settle(i, k, p, left);
                 }
             }
         }
         // spec rule 3: what is left is unapplied credit.
-        for a in &mut out.allocations[first_allocation..] {
-            a.held = left > 0;
+        self.pay_left[k] = left;
+        if left == 0 {
+            self.pay_applied_on[k] = Some(p.date);
+        } else {
+            self.credit
+                .entry(p.currency)
+                .or_default()
+                .push_back(SourceRef::Payment(k));
         }
-        out.payments.push(PaymentState {
-            id: p.id,
-            unapplied: left,
-            applied_on: (left == 0).then_some(p.date),
-        });
     }
-    out.invoices = open
-        .iter()
-        .map(|o| InvoiceState {
-            id: o.inv.id,
-            settled: o.paid + o.adjusted,
-            closed_on: o.closed_on,
-        })
-        .collect();
-    out
-}
 
-/// Apply up to `left` of payment `p` to one invoice; returns what is left of the payment.
-fn settle(o: &mut Open, p: &ReplayPayment, left: i64, allocations: &mut Vec<Allocation>) -> i64 {
-    let open = o.open();
-    if open <= 0 || left <= 0 {
-        return left;
+    /// Apply up to `left` of payment `p` to invoice `i`; returns what is left of it.
+    fn settle(&mut self, i: usize, k: usize, p: &ReplayPayment, left: i64) -> i64 {
+        let o = &self.open[i];
+        let open = o.open();
+        if open <= 0 || left <= 0 {
+            return left;
+        }
+        let allocation = |kind, amount| Allocation {
+            invoice_id: Some(o.inv.id),
+            payment_id: Some(p.id),
+            note_id: None,
+            correction_id: None,
+            kind,
+            date: p.date,
+            amount,
+            held: false, // set at the end, from the payment's final state
+        };
+        // spec rule 4: inside the discount window, paying what is open less the
+        // discount (on the amount less credit notes so far) closes it.
+        let in_window = o.inv.discount_bp > 0
+            && !o.discounted
+            && (p.date - o.inv.issue_date).num_days() <= i64::from(o.inv.discount_days);
+        let mut moves = Vec::with_capacity(2);
+        let mut rest = left;
+        if in_window {
+            let discount = discount_minor(o.inv.amount - o.noted, o.inv.discount_bp).min(open);
+            let to_pay = open - discount;
+            if left >= to_pay {
+                if to_pay > 0 {
+                    moves.push(allocation(AllocationKind::Payment, to_pay));
+                }
+                if discount > 0 {
+                    moves.push(allocation(AllocationKind::Discount, discount));
+                }
+                rest = left - to_pay;
+            }
+        }
+        if moves.is_empty() {
+            let take = left.min(open);
+            moves.push(allocation(AllocationKind::Payment, take));
+            rest = left - take;
+        }
+        for a in moves {
+            self.settled_by[k].push(self.out.allocations.len());
+            self.allocate(i, a, EntryRef::Payment(p.id));
+        }
+        rest
     }
-    let mut push = |kind, amount| {
-        if amount > 0 {
-            allocations.push(Allocation {
-                invoice_id: o.inv.id,
+
+    fn credit_note(&mut self, k: usize, c: &ReplayCorrection) {
+        let amount = c.amount.unwrap_or(0);
+        let mut left = amount;
+        if let Some(i) = c.invoice_id.and_then(|id| self.find(id))
+            && self.takes(i, c.date, c.currency)
+        {
+            let take = left.min(self.open[i].open());
+            let a = Allocation {
+                invoice_id: Some(self.open[i].inv.id),
+                payment_id: None,
+                note_id: Some(c.id),
+                correction_id: Some(c.id),
+                kind: AllocationKind::CreditNote,
+                date: c.date,
+                amount: take,
+                held: false,
+            };
+            self.allocate(i, a, EntryRef::Correction(c.id));
+            left -= take;
+            self.done[k] = take;
+        }
+        self.note_left[k] = left;
+        if left == 0 {
+            self.note_applied_on[k] = Some(c.date);
+        } else {
+            self.credit
+                .entry(c.currency)
+                .or_default()
+                .push_back(SourceRef::Note(k));
+        }
+    }
+
+    fn write_off(&mut self, k: usize, c: &ReplayCorrection) {
+        let Some(i) = c.invoice_id.and_then(|id| self.find(id)) else {
+            self.stated(k, c, 0);
+            return;
+        };
+        let open = if self.takes(i, c.date, c.currency) {
+            self.open[i].open()
+        } else {
+            0
+        };
+        let take = c.amount.unwrap_or(open).min(open);
+        if take > 0 {
+            let a = Allocation {
+                invoice_id: Some(self.open[i].inv.id),
+                payment_id: None,
+                note_id: None,
+                correction_id: Some(c.id),
+                kind: AllocationKind::WriteOff,
+                date: c.date,
+                amount: take,
+                held: false,
+            };
+            self.allocate(i, a, EntryRef::Correction(c.id));
+        }
+        self.stated(k, c, take);
+    }
+
+    /// Record what correction `k` did, and whether that is a problem.
+    fn stated(&mut self, k: usize, c: &ReplayCorrection, done: i64) {
+        self.done[k] = done;
+        match c.amount {
+            Some(stated) if done < stated && c.stored_done != Some(done) => {
+                self.out.problems.push(Problem::Short {
+                    correction_id: c.id,
+                    kind: c.kind,
+                    stated,
+                    done,
+                    stored: c.stored_done,
+                })
+            }
+            None if done == 0 && c.stored_done.is_none() => self.out.problems.push(Problem::NothingDone {
+                correction_id: c.id,
+                kind: c.kind,
+            }),
+            _ => {}
+        }
+    }
+
+    /// The oldest source of credit in `currency` with some left.
+    fn oldest_source(&mut self, currency: Currency) -> Option<SourceRef> {
+        let (pay_left, note_left) = (&self.pay_left, &self.note_left);
+        let list = self.credit.get_mut(&currency)?;
+        while let Some(&s) = list.front() {
+            let left = match s {
+                SourceRef::Payment(k) => pay_left[k],
+                SourceRef::Note(k) => note_left[k],
+            };
+            if left > 0 {
+                return Some(s);
+            }
+            list.pop_front();
+        }
+        None
+    }
+
+    fn source_left(&self, s: SourceRef) -> i64 {
+        match s {
+            SourceRef::Payment(k) => self.pay_left[k],
+            SourceRef::Note(k) => self.note_left[k],
+        }
+    }
+
+    /// Take `amount` from source `s` on `date`.
+    fn draw(&mut self, s: SourceRef, amount: i64, date: Date) {
+        let (left, applied_on) = match s {
+            SourceRef::Payment(k) => (&mut self.pay_left[k], &mut self.pay_applied_on[k]),
+            SourceRef::Note(k) => (&mut self.note_left[k], &mut self.note_applied_on[k]),
+        };
+        *left -= amount;
+        if *left == 0 {
+            *applied_on = Some(date);
+        }
+    }
+
+    fn source_ids(
+        s: SourceRef,
+        payments: &[ReplayPayment],
+        corrections: &[ReplayCorrection],
+    ) -> (Option<i64>, Option<i64>) {
+        match s {
+            SourceRef::Payment(k) => (Some(payments[k].id), None),
+            SourceRef::Note(k) => (None, Some(corrections[k].id)),
+        }
+    }
+
+    fn apply_credit(
+        &mut self,
+        k: usize,
+        c: &ReplayCorrection,
+        payments: &[ReplayPayment],
+        corrections: &[ReplayCorrection],
+    ) {
+        let mut budget = c.amount.unwrap_or(i64::MAX);
+        let named = c.invoice_id.map(|id| self.find(id));
+        let mut done = 0;
+        while budget > 0 {
+            let target = match named {
+                Some(Some(i)) if self.takes(i, c.date, c.currency) => i,
+                Some(_) => break,
+                None => match self.oldest(c.currency) {
+                    Some(i) => i,
+                    None => break,
+                },
+            };
+            let Some(source) = self.oldest_source(c.currency) else {
+                break;
+            };
+            let m = budget.min(self.source_left(source)).min(self.open[target].open());
+            let (payment_id, note_id) = Self::source_ids(source, payments, corrections);
+            self.draw(source, m, c.date);
+            if let SourceRef::Payment(pk) = source {
+                self.settled_by[pk].push(self.out.allocations.len());
+            }
+            let a = Allocation {
+                invoice_id: Some(self.open[target].inv.id),
+                payment_id,
+                note_id,
+                correction_id: Some(c.id),
+                kind: AllocationKind::Credit,
+                date: c.date,
+                amount: m,
+                held: false,
+            };
+            self.allocate(target, a, EntryRef::Correction(c.id));
+            budget -= m;
+            done += m;
+        }
+        self.stated(k, c, done);
+    }
+
+    fn refund(
+        &mut self,
+        k: usize,
+        c: &ReplayCorrection,
+        payments: &[ReplayPayment],
+        corrections: &[ReplayCorrection],
+    ) {
+        let mut budget = c.amount.unwrap_or(0);
+        let mut done = 0;
+        while budget > 0 {
+            let Some(source) = self.oldest_source(c.currency) else {
+                break;
+            };
+            let m = budget.min(self.source_left(source));
+            let (payment_id, note_id) = Self::source_ids(source, payments, corrections);
+            self.draw(source, m, c.date);
+            if let SourceRef::Payment(pk) = source {
+                self.refunded_by[pk].push(c.id);
+            }
+            self.out.allocations.push(Allocation {
+                invoice_id: None,
+                payment_id,
+                note_id,
+                correction_id: Some(c.id),
+                kind: AllocationKind::Refund,
+                date: c.date,
+                amount: m,
+                held: false,
+            });
+            budget -= m;
+            done += m;
+        }
+        self.stated(k, c, done);
+    }
+
+    /// From the reversal's date, payment `pk` counts for nothing: what it settled
+    /// (directly, with its discount, or through its credit applied) is open again,
+    /// and what it still held as credit is gone.
+    fn reverse(&mut self, k: usize, c: &ReplayCorrection, pk: usize, p: &ReplayPayment) {
+        if let Some(&refund_id) = self.refunded_by[pk].first() {
+            self.out.problems.push(Problem::RefundUnfunded {
+                reversal_id: c.id,
                 payment_id: p.id,
-                kind,
-                date: p.date,
-                amount,
-                held: false, // set once the payment is done
+                refund_id,
             });
         }
-    };
-    // spec rule 4: inside the discount window, paying `amount - discount` closes it.
-    let in_window = o.inv.discount_bp > 0
-        && o.adjusted == 0
-        && (p.date - o.inv.issue_date).num_days() <= i64::from(o.inv.discount_days);
-    if in_window {
-        let discount = discount_minor(o.inv.amount, o.inv.discount_bp);
-        let to_pay = (o.inv.amount - discount - o.paid).max(0);
-        if left >= to_pay {
-            push(AllocationKind::Payment, to_pay);
-            push(AllocationKind::Discount, open - to_pay);
-            o.paid += to_pay;
-            o.adjusted += open - to_pay;
-            o.closed_on = Some(p.date);
-            return left - to_pay;
+        let mut per_invoice: BTreeMap<i64, (i64, bool)> = BTreeMap::new();
+        for &a in &std::mem::take(&mut self.settled_by[pk]) {
+            let a = &self.out.allocations[a];
+            if let Some(id) = a.invoice_id {
+                let e = per_invoice.entry(id).or_default();
+                e.0 += a.amount;
+                e.1 |= a.kind == AllocationKind::Discount;
+            }
         }
+        let mut done = 0;
+        for (id, (amount, discount)) in per_invoice {
+            let Some(i) = self.find(id) else { continue };
+            let o = &mut self.open[i];
+            if let Some(closed_on) = o.closed_on.take() {
+                self.out.closings.push(Closing {
+                    invoice_id: id,
+                    closed_on,
+                    reopened_on: c.date,
+                    by_adjustment: o.closed_by_adjustment,
+                });
+            }
+            o.closed_by_adjustment = false;
+            o.reopened += amount;
+            if discount {
+                o.discounted = false;
+            }
+            self.out.allocations.push(Allocation {
+                invoice_id: Some(id),
+                payment_id: Some(p.id),
+                note_id: None,
+                correction_id: Some(c.id),
+                kind: AllocationKind::Reversal,
+                date: c.date,
+                amount,
+                held: false,
+            });
+            done += amount;
+            if self.open[i].open() > 0 && self.open[i].inv.issue_date <= c.date {
+                let key = self.key(i);
+                self.queue.insert(key, i);
+            }
+        }
+        let left = self.pay_left[pk];
+        if left > 0 {
+            self.out.allocations.push(Allocation {
+                invoice_id: None,
+                payment_id: Some(p.id),
+                note_id: None,
+                correction_id: Some(c.id),
+                kind: AllocationKind::Lapsed,
+                date: c.date,
+                amount: left,
+                held: false,
+            });
+            self.pay_left[pk] = 0;
+            self.pay_applied_on[pk] = Some(c.date);
+        }
+        self.done[k] = done;
     }
-    let take = left.min(open);
-    push(AllocationKind::Payment, take);
-    o.paid += take;
-    if take == open {
-        o.closed_on = Some(p.date);
+
+    fn finish(mut self, payments: &[ReplayPayment], corrections: &[ReplayCorrection]) -> ReplayOutcome {
+        // A source "held" credit when it was not all used on its own date.
+        let held_payment: hashbrown::HashSet<i64> = payments
+            .iter()
+            .enumerate()
+            .filter(|&(k, p)| self.pay_applied_on[k] != Some(p.date))
+            .map(|(_, p)| p.id)
+            .collect();
+        let held_note: hashbrown::HashSet<i64> = corrections
+            .iter()
+            .enumerate()
+            .filter(|&(k, c)| c.kind == CorrectionKind::CreditNote && self.note_applied_on[k] != Some(c.date))
+            .map(|(_, c)| c.id)
+            .collect();
+        for a in &mut self.out.allocations {
+            a.held = a.payment_id.is_some_and(|p| held_payment.contains(&p))
+                || a.note_id.is_some_and(|n| held_note.contains(&n));
+        }
+        let mut out = self.out;
+        out.invoices = self
+            .open
+            .iter()
+            .map(|o| InvoiceState {
+                id: o.inv.id,
+                settled: o.gross,
+                closed_on: o.closed_on,
+                closed_by_adjustment: o.closed_on.is_some() && o.closed_by_adjustment,
+            })
+            .collect();
+        out.payments = payments
+            .iter()
+            .enumerate()
+            .map(|(k, p)| PaymentState {
+                id: p.id,
+                unapplied: self.pay_left[k],
+                applied_on: self.pay_applied_on[k],
+            })
+            .collect();
+        out.corrections = corrections
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let note = c.kind == CorrectionKind::CreditNote;
+                CorrectionState {
+                    id: c.id,
+                    done: self.done[k],
+                    unapplied: if note { self.note_left[k] } else { 0 },
+                    applied_on: if note {
+                        self.note_applied_on[k]
+                    } else {
+                        Some(c.date)
+                    },
+                }
+            })
+            .collect();
+        out
     }
-    left - take
 }
 
 #[cfg(test)]
@@ -256,7 +896,11 @@ mod tests {
             adjusted_before: 0,
             discount_bp: 0,
             discount_days: 0,
+            void_from: None,
         }
+    }
+    fn run(invoices: Vec<ReplayInvoice<'static>>, payments: Vec<ReplayPayment>) -> ReplayOutcome {
+        replay(invoices, payments, Vec::new())
     }
     fn pay(id: i64, date: &str, amount: i64, invoice_id: Option<i64>) -> ReplayPayment {
         ReplayPayment {
@@ -270,7 +914,7 @@ mod tests {
 
     #[test]
     fn unnamed_payments_go_oldest_due_first_and_leave_credit() {
-        let out = replay(
+        let out = run(
             vec![
                 inv(1, "2026-01-10", "2026-03-01", 500),
                 inv(2, "2026-01-05", "2026-02-04", 300),
@@ -278,14 +922,14 @@ mod tests {
             vec![pay(10, "2026-02-10", 1000, None)],
         );
         let allocs: Vec<_> = out.allocations.iter().map(|a| (a.invoice_id, a.amount)).collect();
-        assert_eq!(allocs, vec![(2, 300), (1, 500)]);
+        assert_eq!(allocs, vec![(Some(2), 300), (Some(1), 500)]);
         assert_eq!(out.payments[0].unapplied, 200);
         assert_eq!(out.payments[0].applied_on, None);
     }
 
     #[test]
     fn invoices_issued_after_the_payment_are_not_touched() {
-        let out = replay(
+        let out = run(
             vec![
                 inv(1, "2026-01-10", "2026-02-09", 500),
                 inv(2, "2026-03-01", "2026-03-31", 300),
@@ -299,7 +943,7 @@ mod tests {
 
     #[test]
     fn named_payment_caps_at_open_balance() {
-        let out = replay(
+        let out = run(
             vec![
                 inv(1, "2026-01-10", "2026-02-09", 500),
                 inv(2, "2026-01-01", "2026-01-31", 300),
@@ -309,8 +953,10 @@ mod tests {
         assert_eq!(
             out.allocations,
             vec![Allocation {
-                invoice_id: 1,
-                payment_id: 10,
+                invoice_id: Some(1),
+                payment_id: Some(10),
+                note_id: None,
+                correction_id: None,
                 kind: AllocationKind::Payment,
                 date: d("2026-02-01"),
                 amount: 500,
@@ -325,7 +971,7 @@ mod tests {
     #[test]
     fn replay_order_is_date_then_entry() {
         // Entered later (id 11) but dated earlier: it pays the oldest invoice first.
-        let out = replay(
+        let out = run(
             vec![
                 inv(1, "2026-01-01", "2026-01-31", 100),
                 inv(2, "2026-01-02", "2026-02-01", 100),
@@ -337,7 +983,7 @@ mod tests {
             .iter()
             .map(|a| (a.payment_id, a.invoice_id))
             .collect();
-        assert_eq!(allocs, vec![(11, 1), (10, 2)]);
+        assert_eq!(allocs, vec![(Some(11), Some(1)), (Some(10), Some(2))]);
     }
 
     #[test]
@@ -345,13 +991,13 @@ mod tests {
         let mut i = inv(1, "2026-01-01", "2026-01-31", 100_000);
         i.discount_bp = 200;
         i.discount_days = 10;
-        let out = replay(vec![i.clone()], vec![pay(10, "2026-01-11", 98_000, None)]);
+        let out = run(vec![i.clone()], vec![pay(10, "2026-01-11", 98_000, None)]);
         assert_eq!(out.allocations.len(), 2);
         assert_eq!(out.allocations[1].kind, AllocationKind::Discount);
         assert_eq!(out.allocations[1].amount, 2_000);
         assert_eq!(out.invoices[0].closed_on, Some(d("2026-01-11")));
         // One day late: no discount, 2,000 still open.
-        let out = replay(vec![i], vec![pay(10, "2026-01-12", 98_000, None)]);
+        let out = run(vec![i], vec![pay(10, "2026-01-12", 98_000, None)]);
         assert_eq!(out.allocations.len(), 1);
         assert_eq!(out.invoices[0].closed_on, None);
         assert_eq!(out.invoices[0].settled, 98_000);
@@ -362,7 +1008,7 @@ mod tests {
         let mut i = inv(1, "2026-01-01", "2026-01-31", 10_000);
         i.discount_bp = 200;
         i.discount_days = 10;
-        let out = replay(
+        let out = run(
             vec![i],
             vec![
                 pay(10, "2026-01-03", 4_000, None),

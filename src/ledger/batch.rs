@@ -22,6 +22,7 @@ pub struct Entered {
     pub clients: u64,
     pub invoices: u64,
     pub payments: u64,
+    pub corrections: u64,
 }
 
 /// A payment as entered: its id, and how many payments alike (same client, date,
@@ -50,6 +51,10 @@ pub struct Batch<'t> {
     /// order, so an id tells which of the batch's entries it is.
     pub(super) first_client_id: Option<i64>,
     pub(super) first_invoice_id: Option<i64>,
+    /// The batch entered a payment reversal (see [`Batch::refuse`]).
+    pub(super) entered_reversal: bool,
+    /// The batch is an import (see [`Batch::refuse`]).
+    pub(super) importing: bool,
 }
 
 impl<'t> Batch<'t> {
@@ -63,6 +68,8 @@ impl<'t> Batch<'t> {
             entered_for: hashbrown::HashSet::new(),
             first_client_id: None,
             first_invoice_id: None,
+            entered_reversal: false,
+            importing: false,
         }
     }
 
@@ -119,17 +126,20 @@ impl<'t> Batch<'t> {
     }
 
     /// Replay what the batch has entered so far, so the transaction reads the
-    /// allocations as they will be committed.
+    /// allocations as they will be committed; refused (the whole batch) when the
+    /// outcome breaks a rule of the spec (see [`Batch::refuse`]).
     pub fn replay(&mut self) -> Result<()> {
         let mut plan: Vec<(ClientId, Date)> = std::mem::take(&mut self.plan).into_iter().collect();
         plan.sort_unstable();
-        super::replay::replay_plan(&mut *self.txn, plan)
+        let problems = super::replay::replay_plan(&mut *self.txn, plan)?;
+        self.refuse(problems)
     }
 
     /// Replay only `client`, if the batch marked it.
     pub(super) fn replay_client(&mut self, client: ClientId) -> Result<()> {
         if let Some(from) = self.plan.remove(&client) {
-            super::replay::replay_plan(&mut *self.txn, vec![(client, from)])?;
+            let problems = super::replay::replay_plan(&mut *self.txn, vec![(client, from)])?;
+            self.refuse(problems)?;
         }
         Ok(())
     }

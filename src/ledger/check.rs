@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::Ledger;
 use super::replay::replay_scope;
 use crate::domain::{Currency, Date, Money};
-use crate::engine::replay::{Allocation, InvoiceState, PaymentState};
+use crate::engine::replay::{Allocation, CorrectionState, InvoiceState, PaymentState};
 use crate::store::{ReplayScope, StoredDerived, StoredInvoiceState};
 
 /// What `ar check` found.
@@ -22,6 +22,7 @@ pub struct CheckReport {
     pub invoices: u64,
     pub payments: u64,
     pub allocations: u64,
+    pub corrections: u64,
     /// Problems the store found in its own storage.
     pub integrity: Vec<String>,
     /// Derived values that differ from a fresh replay.
@@ -107,13 +108,13 @@ fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: 
         });
     };
 
-    // Invoices: a replay reports those it saw; one it did not see (void, or of a
-    // client with no payments) has nothing settled and is not closed.
+    // Invoices: a replay reports those it saw; one it did not see (of a client
+    // with nothing to replay) has nothing settled and is not closed.
     let replayed: HashMap<i64, &InvoiceState> = fresh.invoices.iter().map(|s| (s.id, s)).collect();
     for inv in &stored.invoices {
         let expected = match replayed.get(&inv.state.id) {
-            Some(s) if !inv.void => (s.settled, s.closed_on),
-            _ => (0, None),
+            Some(s) => (s.settled, s.closed_on, s.closed_by_adjustment),
+            _ => (0, None, false),
         };
         let entry = || format!("invoice {}", inv.number);
         if inv.state.settled != expected.0 {
@@ -128,6 +129,55 @@ fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: 
         if inv.state.closed_on != expected.1 {
             differ(entry(), "closed_on", day(inv.state.closed_on), day(expected.1));
         }
+        if inv.state.closed_by_adjustment != expected.2 {
+            differ(
+                entry(),
+                "closed_by_adjustment",
+                inv.state.closed_by_adjustment.to_string(),
+                expected.2.to_string(),
+            );
+        }
+    }
+    // Corrections: what each did.
+    let replayed: HashMap<i64, &CorrectionState> = fresh.corrections.iter().map(|s| (s.id, s)).collect();
+    for c in &stored.corrections {
+        let entry = || format!("correction {}", c.id);
+        match replayed.get(&c.id) {
+            None => differ(entry(), "replay", "present".into(), "missing".into()),
+            Some(s) => {
+                if c.done != Some(s.done) {
+                    let stored = c.done.map_or_else(|| "none".into(), |d| d.to_string());
+                    differ(entry(), "done", stored, s.done.to_string());
+                }
+                if c.unapplied != s.unapplied {
+                    differ(
+                        entry(),
+                        "unapplied",
+                        c.unapplied.to_string(),
+                        s.unapplied.to_string(),
+                    );
+                }
+                if c.applied_on != s.applied_on {
+                    differ(entry(), "applied_on", day(c.applied_on), day(s.applied_on));
+                }
+            }
+        }
+    }
+    report.corrections += stored.corrections.len() as u64;
+    // A fresh replay of facts the ledger accepted refuses none of them.
+    for problem in &fresh.problems {
+        differ("replay".into(), "refusal", "none".into(), format!("{problem:?}"));
+    }
+    // Closings a reversal undid.
+    let mut fresh_closings = fresh.closings.clone();
+    fresh_closings.sort_by_key(|c| (c.invoice_id, c.closed_on));
+    if fresh_closings != stored.closings {
+        differ(
+            "closings undone".into(),
+            "list",
+            format!("{:?}", stored.closings),
+            format!("{fresh_closings:?}"),
+        );
     }
     // Payments: every payment of the client is in the replay.
     let replayed: HashMap<i64, &PaymentState> = fresh.payments.iter().map(|s| (s.id, s)).collect();
@@ -149,15 +199,15 @@ fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: 
     }
     // Allocations, compared as sets.
     for (a, stored_has, replay_has) in allocation_differences(stored, &fresh.allocations) {
-        let c = invoices.get(&a.invoice_id).map(|i| i.currency);
+        let c = a.invoice_id.and_then(|i| invoices.get(&i)).map(|i| i.currency);
+        let from = match (a.payment_id, a.correction_id) {
+            (Some(p), _) => format!("payment {p}"),
+            (None, Some(n)) => format!("correction {n}"),
+            (None, None) => "nothing".into(),
+        };
+        let to = a.invoice_id.map_or_else(|| "no invoice".to_string(), number);
         differ(
-            format!(
-                "allocation of payment {} to {} ({}, {})",
-                a.payment_id,
-                number(a.invoice_id),
-                a.kind.as_str(),
-                a.date
-            ),
+            format!("allocation of {from} to {to} ({}, {})", a.kind.as_str(), a.date),
             "amount",
             if stored_has {
                 money(a.amount, c)
@@ -175,11 +225,22 @@ fn check_client(code: &str, scope: ReplayScope, stored: &StoredDerived, report: 
 
 /// Allocations in one list and not the other: (allocation, stored has it, replay has it).
 fn allocation_differences(stored: &StoredDerived, replayed: &[Allocation]) -> Vec<(Allocation, bool, bool)> {
-    type Key = (i64, i64, &'static str, Date, i64, bool);
+    type Key = (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        &'static str,
+        Date,
+        i64,
+        bool,
+    );
     let key = |a: &Allocation| -> Key {
         (
             a.payment_id,
             a.invoice_id,
+            a.note_id,
+            a.correction_id,
             a.kind.as_str(),
             a.date,
             a.amount,

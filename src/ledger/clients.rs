@@ -11,7 +11,7 @@ use super::{Batch, Ledger};
 use crate::domain::entities::{Client, Invoice, Payment};
 use crate::domain::text::{clean_text, client_code, email};
 use crate::domain::{Currency, Date, Field, LedgerError, Money, Terms, Total};
-use crate::store::{InvoiceFilter, PaymentFilter, ReadTxn, WriteHint};
+use crate::store::{ClientChange, InvoiceFilter, PaymentFilter, ReadTxn, WriteHint};
 
 pub struct NewClient {
     pub code: String,
@@ -37,8 +37,10 @@ pub struct ClientBalance {
     pub open: Money,
     /// The part of `open` past its due date.
     pub overdue: Money,
-    /// Credit held from payments not yet applied.
+    /// Credit held from payments and credit notes not yet applied.
     pub unapplied: Money,
+    /// What the client owes after its credit: `open` − `unapplied`.
+    pub net: Money,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,7 +82,8 @@ impl Batch<'_> {
     }
 
     pub fn edit_client(&mut self, code: &str, patch: ClientPatch) -> Result<Client> {
-        let mut client = Client::clone(&*self.client(code)?);
+        let before = Client::clone(&*self.client(code)?);
+        let mut client = before.clone();
         if let Some(name) = patch.name {
             client.name = clean_text(Field::Name, &name, 200)?;
         }
@@ -94,6 +97,28 @@ impl Batch<'_> {
             client.credit_limit = parse_limit(&limit, self.settings.currency)?;
         }
         self.txn.update_client(&client)?;
+        // The audit trail: each field that changed, with its old and new values.
+        let limit = |c: &Client| c.credit_limit.map(|m| m.to_string());
+        let changes = [
+            ("name", Some(before.name.clone()), Some(client.name.clone())),
+            ("email", before.email.clone(), client.email.clone()),
+            (
+                "terms",
+                Some(before.terms.to_string()),
+                Some(client.terms.to_string()),
+            ),
+            ("credit_limit", limit(&before), limit(&client)),
+        ];
+        for (field, old, new) in changes {
+            if old != new {
+                self.txn.record_client_change(&ClientChange {
+                    client_id: client.id,
+                    field,
+                    old,
+                    new,
+                })?;
+            }
+        }
         self.clients.insert(Arc::new(client.clone()));
         Ok(client)
     }
@@ -213,11 +238,14 @@ fn balances_by_client(
     })?;
     let mut out: BTreeMap<i64, Vec<ClientBalance>> = BTreeMap::new();
     for ((id, currency), b) in map {
+        let mut net = b.open;
+        net.sub_total(b.unapplied);
         out.entry(id).or_default().push(ClientBalance {
             currency,
             open: b.open.to_money(currency, "open balances")?,
             overdue: b.overdue.to_money(currency, "overdue balances")?,
             unapplied: b.unapplied.to_money(currency, "unapplied credits")?,
+            net: net.to_money(currency, "net balances")?,
         });
     }
     Ok(out)

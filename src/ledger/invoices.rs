@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Batch, KEY_PREFIX, Ledger};
 use crate::domain::dates::add_days;
-use crate::domain::entities::{AllocationLine, Invoice, InvoiceStatus};
+use crate::domain::entities::{AllocationKind, AllocationLine, Invoice};
 use crate::domain::text::clean_text;
 use crate::domain::{Currency, Date, Field, LedgerError, Money, Terms};
 use crate::store::{InvoiceFilter, InvoiceId, NewInvoiceRow, ReadTxn, WriteHint};
@@ -30,6 +30,64 @@ pub struct InvoiceDetail {
     #[serde(flatten)]
     pub invoice: Invoice,
     pub allocations: Vec<AllocationLine>,
+    /// Every entry on it by `as_of`, dated, with the open balance after each.
+    pub entries: Vec<InvoiceEntry>,
+}
+
+/// One entry on an invoice: its issue, an allocation (payment, discount, credit
+/// note, credit applied, write-off, reversal) or its void.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvoiceEntry {
+    pub date: Date,
+    /// `issued`, `void`, or the allocation's kind.
+    pub entry: &'static str,
+    pub payment_id: Option<i64>,
+    pub correction_id: Option<i64>,
+    /// What it did to the open balance (negative: it reduced it).
+    pub change: Money,
+    /// The open balance after it.
+    pub open: Money,
+}
+
+/// The entries of `invoice`, from its allocations dated by `as_of`.
+fn invoice_entries(invoice: &Invoice, lines: &[AllocationLine], as_of: Date) -> Vec<InvoiceEntry> {
+    let currency = invoice.currency;
+    let mut open = invoice.amount.minor;
+    let mut entries = vec![InvoiceEntry {
+        date: invoice.issue_date,
+        entry: "issued",
+        payment_id: None,
+        correction_id: None,
+        change: invoice.amount,
+        open: invoice.amount,
+    }];
+    for a in lines {
+        let change = if a.kind == AllocationKind::Reversal {
+            a.amount.minor
+        } else {
+            -a.amount.minor
+        };
+        open += change;
+        entries.push(InvoiceEntry {
+            date: a.date,
+            entry: a.kind.as_str(),
+            payment_id: a.payment_id,
+            correction_id: a.correction_id,
+            change: Money::new(change, currency),
+            open: Money::new(open, currency),
+        });
+    }
+    if let Some(from) = invoice.void_from.filter(|d| *d <= as_of) {
+        entries.push(InvoiceEntry {
+            date: from,
+            entry: "void",
+            payment_id: None,
+            correction_id: None,
+            change: Money::new(-open, currency),
+            open: Money::new(0, currency),
+        });
+    }
+    entries
 }
 
 /// A [`NewInvoice`] whose own fields are parsed and checked: what is left to check
@@ -147,8 +205,9 @@ impl Batch<'_> {
         }
     }
 
-    /// Void an invoice: it keeps its row and leaves every balance. Refused while
-    /// anything is allocated to it (spec: Invoices), or before its issue date.
+    /// Void an invoice from `on`: it keeps its row, and counts for nothing from then
+    /// on (spec: Corrections and adjustments). Refused while anything is allocated
+    /// to it on or before `on`, or before its issue date.
     pub fn void_invoice(&mut self, number: &str, on: Date, reason: Option<&str>) -> Result<InvoiceId> {
         let found = self
             .txn
@@ -161,24 +220,27 @@ impl Batch<'_> {
         let code = self.client_code_of(found.client_id)?;
         self.find_client(&code)?;
         self.replay_client(found.client_id)?;
-        let invoice = self
-            .txn
-            .invoice(found.id, crate::domain::dates::end_of_time())?
-            .ok_or_else(|| crate::internal!("invoice {} vanished", found.id))?;
-        if invoice.status == InvoiceStatus::Void {
+        if found.void {
             return Err(LedgerError::AlreadyVoid {
-                number: invoice.number,
+                number: self.txn.invoice_number(found.id)?,
             }
             .into());
         }
-        if invoice.settled.minor > 0 {
+        // What is allocated by the void's date (net of reversals).
+        let invoice = self
+            .txn
+            .invoice(found.id, on.max(found.issue_date))?
+            .ok_or_else(|| crate::internal!("invoice {} vanished", found.id))?;
+        if invoice.settled.minor > 0 && on >= invoice.issue_date {
             return Err(LedgerError::VoidWithPayments {
                 invoice: invoice.number,
                 allocated: invoice.settled.to_string(),
+                date: on.to_string(),
             }
             .into());
         }
-        self.void_entered_invoice(found.id, &invoice.number, invoice.issue_date, on, reason)?;
+        self.void_entered_invoice(found.id, &invoice.number, invoice.issue_date, on, on, reason)?;
+        self.mark(found.client_id, on);
         Ok(found.id)
     }
 
@@ -191,6 +253,7 @@ impl Batch<'_> {
         number: &str,
         issued: Date,
         on: Date,
+        given_on: Date,
         reason: Option<&str>,
     ) -> Result<()> {
         if on < issued {
@@ -204,15 +267,7 @@ impl Batch<'_> {
         let reason = reason
             .map(|r| clean_text(Field::VoidReason, r, 500))
             .transpose()?;
-        self.txn.void_invoice(id, on, reason.as_deref())
-    }
-
-    fn client_code_of(&mut self, client_id: i64) -> Result<String> {
-        Ok(self
-            .txn
-            .client_by_id(client_id, self.settings.currency)?
-            .ok_or_else(|| crate::internal!("invoice of a missing client {client_id}"))?
-            .code)
+        self.txn.void_invoice(id, on, given_on, reason.as_deref())
     }
 }
 
@@ -230,6 +285,7 @@ impl Ledger {
     pub fn void_invoice(&mut self, number: &str, on: Date, reason: Option<&str>) -> Result<Invoice> {
         self.write(WriteHint::ONE, |b| {
             let id = b.void_invoice(number, on, reason)?;
+            b.replay()?;
             b.txn()
                 .invoice(id, crate::domain::dates::end_of_time())?
                 .ok_or_else(|| crate::internal!("invoice {id} not found after its void").into())
@@ -266,10 +322,12 @@ impl Ledger {
                 .invoice(id, as_of)?
                 .ok_or_else(|| crate::internal!("invoice {id} vanished"))?;
             let allocations = txn.invoice_allocations(id, as_of)?;
+            let entries = invoice_entries(&invoice, &allocations, as_of);
             Ok(InvoiceDetail {
                 as_of,
                 invoice,
                 allocations,
+                entries,
             })
         })
     }

@@ -10,6 +10,7 @@
 mod batch;
 pub mod check;
 mod clients;
+mod corrections;
 pub mod export;
 pub mod generate;
 pub mod import;
@@ -25,14 +26,15 @@ use anyhow::Result;
 
 pub use batch::{Batch, Entered, Recorded};
 pub use clients::{ClientBalance, ClientDetail, ClientPatch, ClientSummary, NewClient};
-pub use invoices::{InvoiceDetail, NewInvoice};
-pub use payments::{NewPayment, PaymentReceipt};
+pub use corrections::{CorrectionReceipt, NewCorrection};
+pub use invoices::{InvoiceDetail, InvoiceEntry, NewInvoice};
+pub use payments::{NewPayment, PaymentDetail, PaymentReceipt};
 
-use crate::domain::entities::Client;
+use crate::domain::entities::{Client, LogEntry};
 use crate::domain::text::fold_case;
 use crate::domain::{Currency, LedgerError, Terms};
 use crate::store::sqlite::{Access, Location, SqliteStore};
-use crate::store::{ReadTxn, Store, WriteHint, WriteTxn};
+use crate::store::{Author, ReadTxn, Store, WriteHint, WriteTxn};
 
 pub(crate) const KEY_CURRENCY: &str = "default_currency";
 pub(crate) const KEY_TERMS: &str = "default_terms";
@@ -59,6 +61,9 @@ impl Default for Settings {
 
 pub struct Ledger {
     store: Box<dyn Store>,
+    /// Who writes, and with which command (the audit trail); `None`: this
+    /// program's library, now.
+    author: Option<Author>,
 }
 
 impl Ledger {
@@ -77,7 +82,12 @@ impl Ledger {
     }
 
     pub fn from_store(store: Box<dyn Store>) -> Ledger {
-        Ledger { store }
+        Ledger { store, author: None }
+    }
+
+    /// Who enters what this ledger writes from now on, and when (see `Author`).
+    pub fn set_author(&mut self, author: Author) {
+        self.author = Some(author);
     }
 
     /// Where the ledger is, as messages show it.
@@ -109,7 +119,13 @@ impl Ledger {
     /// settings in the same transaction.
     pub fn write<T>(&mut self, hint: WriteHint, f: impl FnOnce(&mut Batch) -> Result<T>) -> Result<T> {
         let store = &mut self.store;
+        let author = self.author.clone().unwrap_or_else(|| Author {
+            entered_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            entered_by: "ar".into(),
+            command: "library".into(),
+        });
         let run = |txn: &mut dyn WriteTxn| -> Result<T> {
+            txn.set_author(&author)?;
             let settings = match read_settings(txn)? {
                 Some(s) => s,
                 None => {
@@ -130,6 +146,21 @@ impl Ledger {
             Ok(value)
         })();
         result.map_err(|e| self.store.explain(e))
+    }
+
+    /// The audit trail (of one client, or all; entered on or after `since`).
+    pub fn log(&mut self, client: Option<&str>, since: Option<crate::domain::Date>) -> Result<Vec<LogEntry>> {
+        self.read(|txn, settings| {
+            let client_id = client
+                .map(|c| clients::find_client(txn, c, settings.currency).map(|c| c.id))
+                .transpose()?;
+            let mut out = Vec::new();
+            txn.log(client_id, since, &mut |e| {
+                out.push(e);
+                Ok(())
+            })?;
+            Ok(out)
+        })
     }
 
     /// The ledger's settings.

@@ -5,7 +5,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Batch, Ledger, Recorded};
-use crate::domain::entities::{AllocationLine, Payment};
+use crate::domain::entities::{AllocationLine, Correction, Payment};
 use crate::domain::text::clean_text;
 use crate::domain::{Currency, Date, Field, LedgerError, Money};
 use crate::store::{InvoiceLookup, InvoiceRef, NewPaymentRow, PaymentFilter, PaymentKey, WriteHint};
@@ -31,6 +31,18 @@ pub struct PaymentReceipt {
     /// Payments the ledger already held with the same client, date, amount and
     /// reference: perhaps this one was entered twice.
     pub repeats: u64,
+}
+
+/// A payment, where it went (its allocations, the reversal's among them) and its
+/// reversal.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentDetail {
+    #[serde(flatten)]
+    pub payment: Payment,
+    pub allocations: Vec<AllocationLine>,
+    pub reversal: Option<Correction>,
+    pub entered_at: Option<String>,
+    pub entered_by: Option<String>,
 }
 
 /// The invoice a payment names.
@@ -239,6 +251,23 @@ impl Ledger {
                 allocations: txn.payment_allocations(recorded.id)?,
                 reallocated_later: txn.payments_after(recorded.client_id, payment.date, recorded.id)?,
                 repeats: recorded.repeats,
+                payment,
+            })
+        })
+    }
+
+    /// A payment as it stands now: where it went, and its reversal.
+    pub fn payment_detail(&mut self, id: i64) -> Result<PaymentDetail> {
+        self.read(|txn, _| {
+            let payment = txn
+                .payment(id, crate::domain::dates::end_of_time())?
+                .ok_or_else(|| LedgerError::UnknownPayment { id: id.to_string() })?;
+            let (entered_at, entered_by) = txn.entered(crate::store::EntryKind::Payment, id)?.unzip();
+            Ok(PaymentDetail {
+                allocations: txn.payment_allocations(id)?,
+                reversal: txn.reversal_of(id)?,
+                entered_at,
+                entered_by,
                 payment,
             })
         })

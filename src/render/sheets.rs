@@ -2,7 +2,7 @@
 //! table and the CSV writer.
 
 use super::{Cell, Column, Sheet, bucket_csv_label};
-use crate::domain::entities::{AllocationLine, Invoice, Payment};
+use crate::domain::entities::{AllocationLine, Invoice, LogEntry, Payment};
 use crate::engine::aging::{AgingAmounts, AgingReport, AgingRows};
 use crate::engine::days_to_pay::{DaysToPayReport, DaysToPayRows, Figures};
 use crate::ledger::ClientSummary;
@@ -19,6 +19,7 @@ pub fn clients_sheet(clients: &[ClientSummary]) -> Sheet {
             "open",
             "overdue",
             "unapplied",
+            "net",
         ]
         .map(Column::new)
         .to_vec(),
@@ -40,7 +41,7 @@ pub fn clients_sheet(clients: &[ClientSummary]) -> Sheet {
         };
         if s.balances.is_empty() {
             let mut row = head(None);
-            row.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]);
+            row.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]);
             sheet.rows.push(row);
         }
         for b in &s.balances {
@@ -50,6 +51,7 @@ pub fn clients_sheet(clients: &[ClientSummary]) -> Sheet {
                 Cell::Money(b.open),
                 Cell::Money(b.overdue),
                 Cell::Money(b.unapplied),
+                Cell::Money(b.net),
             ]);
             sheet.rows.push(row);
         }
@@ -121,17 +123,79 @@ pub fn payments_sheet(payments: &[Payment]) -> Sheet {
     sheet
 }
 
-pub fn allocations_sheet(lines: &[AllocationLine]) -> Sheet {
+/// The audit trail (`ar log`).
+pub fn log_sheet(entries: &[LogEntry]) -> Sheet {
     let mut sheet = Sheet::new(
-        ["date", "payment", "invoice", "kind", "amount"]
+        [
+            "entered at",
+            "entered by",
+            "command",
+            "entry",
+            "id",
+            "client",
+            "date",
+            "currency",
+            "amount",
+            "invoice",
+            "payment",
+            "detail",
+        ]
+        .map(Column::new)
+        .to_vec(),
+    );
+    for e in entries {
+        sheet.rows.push(vec![
+            Cell::opt_text(e.entered_at.as_deref()),
+            Cell::opt_text(e.entered_by.as_deref()),
+            Cell::opt_text(e.command.as_deref()),
+            Cell::text(&e.entry),
+            Cell::Int(e.id),
+            Cell::text(&e.client),
+            e.date.map_or(Cell::Empty, Cell::Date),
+            e.amount.map_or(Cell::Empty, |m| Cell::text(m.currency.code())),
+            e.amount.map_or(Cell::Empty, Cell::Money),
+            Cell::opt_text(e.invoice.as_deref()),
+            e.payment_id.map_or(Cell::Empty, Cell::Int),
+            Cell::text(&e.detail),
+        ]);
+    }
+    sheet
+}
+
+/// An invoice's entries with the open balance after each (`ar invoice show`).
+pub fn invoice_entries_sheet(entries: &[crate::ledger::InvoiceEntry]) -> Sheet {
+    let mut sheet = Sheet::new(
+        ["date", "entry", "payment", "correction", "change", "open"]
             .map(Column::new)
             .to_vec(),
     );
+    let id = |id: Option<i64>| id.map_or(Cell::Empty, Cell::Int);
+    for e in entries {
+        sheet.rows.push(vec![
+            Cell::Date(e.date),
+            Cell::text(e.entry),
+            id(e.payment_id),
+            id(e.correction_id),
+            Cell::Money(e.change),
+            Cell::Money(e.open),
+        ]);
+    }
+    sheet
+}
+
+pub fn allocations_sheet(lines: &[AllocationLine]) -> Sheet {
+    let mut sheet = Sheet::new(
+        ["date", "payment", "correction", "invoice", "kind", "amount"]
+            .map(Column::new)
+            .to_vec(),
+    );
+    let id = |id: Option<i64>| id.map_or(Cell::Empty, Cell::Int);
     for a in lines {
         sheet.rows.push(vec![
             Cell::Date(a.date),
-            Cell::Int(a.payment_id),
-            Cell::text(&a.invoice),
+            id(a.payment_id),
+            id(a.correction_id),
+            Cell::opt_text(a.invoice.as_deref()),
             Cell::text(a.kind.as_str()),
             Cell::Money(a.amount),
         ]);
@@ -149,10 +213,11 @@ fn bucket_columns(report: &AgingReport) -> Vec<Column> {
 }
 
 fn amount_cells(a: &AgingAmounts) -> impl Iterator<Item = Cell> + '_ {
-    a.buckets
-        .iter()
-        .map(|m| Cell::Money(*m))
-        .chain([Cell::Money(a.total), Cell::Money(a.unapplied)])
+    a.buckets.iter().map(|m| Cell::Money(*m)).chain([
+        Cell::Money(a.total),
+        Cell::Money(a.unapplied),
+        Cell::Money(a.net),
+    ])
 }
 
 pub fn aging_sheet(report: &AgingReport) -> Sheet {
@@ -163,7 +228,7 @@ pub fn aging_sheet(report: &AgingReport) -> Sheet {
             let mut columns: Vec<Column> = ["client", "name", "currency"].map(Column::new).to_vec();
             n_lead = columns.len();
             columns.extend(buckets);
-            columns.extend(["total", "unapplied"].map(Column::new));
+            columns.extend(["total", "unapplied", "net"].map(Column::new));
             let mut sheet = Sheet::new(columns);
             for r in rows {
                 let mut row = vec![

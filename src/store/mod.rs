@@ -30,15 +30,20 @@ mod tests;
 
 use anyhow::Result;
 
-use crate::domain::entities::{AllocationLine, Client, Invoice, Payment};
+use crate::domain::entities::{
+    AllocationLine, Client, Correction, CorrectionKind, Invoice, LogEntry, Payment,
+};
 use crate::domain::{Currency, Date, Terms};
-pub use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayOutcome};
+pub use crate::engine::replay::{
+    Allocation, Closing, CorrectionState, InvoiceState, PaymentState, ReplayCorrection, ReplayOutcome,
+};
 use crate::engine::replay::{ReplayInvoice, ReplayPayment};
 pub use crate::engine::rows::{ClientRef, ClosedItem, CreditItem, OpenItem};
 
 pub type ClientId = i64;
 pub type InvoiceId = i64;
 pub type PaymentId = i64;
+pub type CorrectionId = i64;
 
 /// What a write transaction expects to write, so a backend can prepare for a large
 /// load (and stay simple for a single entry). Only a hint: any number of entries may
@@ -193,9 +198,12 @@ pub trait ReadTxn {
     ) -> Result<()>;
 
     /// The facts a replay of `client` from `from` needs: its payments dated on or
-    /// after the scope's start, in (date, id) order; and, when there is at least one
-    /// such payment, its non-void invoices not closed before the scope's start, each
-    /// with what was allocated to it before that start. The scope may start earlier
+    /// after the scope's start, in (date, id) order; every correction of the client
+    /// (a client with any starts at [`Date::MIN`]: a correction reaches back to the
+    /// credit and allocations of any earlier date); and, when there is at least one
+    /// such payment or correction, its invoices not closed (nor void) before the
+    /// scope's start, each with what was allocated to it before that start (void
+    /// ones in the scope with their void date). The scope may start earlier
     /// than `from` (never later): a replay from any earlier date gives the same
     /// result, and a backend may prefer whole clients (a bulk load). It starts at
     /// [`Date::MIN`] at the latest when `from` is `Date::MIN`, and then the invoices'
@@ -223,6 +231,37 @@ pub trait ReadTxn {
         }
         Ok(())
     }
+
+    /// When and by whom the entry was made (none for what an earlier schema entered).
+    fn entered(&mut self, entry: EntryKind, id: i64) -> Result<Option<(String, String)>>;
+
+    /// The correction `id`.
+    fn correction(&mut self, id: CorrectionId) -> Result<Option<Correction>>;
+
+    /// The reversal of payment `id`, if it has one.
+    fn reversal_of(&mut self, payment: PaymentId) -> Result<Option<Correction>>;
+
+    /// Every correction (of one client, or all), in id order.
+    fn corrections(
+        &mut self,
+        client: Option<ClientId>,
+        f: &mut dyn FnMut(Correction) -> Result<()>,
+    ) -> Result<()>;
+
+    /// What correction `id` moved: its allocations, in the order the replay made them.
+    fn correction_allocations(&mut self, id: CorrectionId) -> Result<Vec<AllocationLine>>;
+
+    /// The audit trail: every fact and client change (of one client, or all;
+    /// entered on or after `since`, a UTC day, when given), in entry order: by
+    /// batch, and within a batch clients, their changes, invoices, voids, payments,
+    /// corrections, each in id order. What an earlier schema entered (no batch)
+    /// comes first.
+    fn log(
+        &mut self,
+        client: Option<ClientId>,
+        since: Option<Date>,
+        f: &mut dyn FnMut(LogEntry) -> Result<()>,
+    ) -> Result<()>;
 
     /// Problems the backend finds in its own storage (a damaged page, a broken
     /// reference, a derived row that points nowhere), one sentence each.
@@ -265,6 +304,18 @@ pub trait WriteTxn: ReadTxn {
     /// retries internally).
     fn lock_client(&mut self, code: &str, limit_currency: Currency) -> Result<Option<Client>>;
 
+    /// Who and when the entries this transaction writes from now on were entered
+    /// (every fact records it; the store keeps one batch per distinct author).
+    fn set_author(&mut self, author: &Author) -> Result<()>;
+
+    /// Record a change of a client's master data (with the author last set).
+    fn record_client_change(&mut self, change: &ClientChange) -> Result<()>;
+
+    /// Insert a correction; returns its id. Its derived state is "not replayed yet"
+    /// until a replay of its client saves it. Reversing a payment that has a
+    /// reversal already is refused with `LedgerError::AlreadyReversed`.
+    fn insert_correction(&mut self, correction: &NewCorrectionRow) -> Result<CorrectionId>;
+
     /// Insert a client (its `id` is ignored); returns its id. A code already taken
     /// (any letter case) is refused with `LedgerError::DuplicateClient`.
     fn insert_client(&mut self, client: &Client) -> Result<ClientId>;
@@ -278,8 +329,10 @@ pub trait WriteTxn: ReadTxn {
     /// commits first.
     fn insert_invoice(&mut self, invoice: &NewInvoiceRow) -> Result<InvoiceId>;
 
-    /// Mark invoice `id` void from `on`, with an optional reason.
-    fn void_invoice(&mut self, id: InvoiceId, on: Date, reason: Option<&str>) -> Result<()>;
+    /// Mark invoice `id` void from `on` (its `void_from` and `voided_on`), with an
+    /// optional reason.
+    fn void_invoice(&mut self, id: InvoiceId, from: Date, given_on: Date, reason: Option<&str>)
+    -> Result<()>;
 
     /// Insert a payment; returns its id. Its derived state is "applied in full on its
     /// date" until a replay says otherwise.
@@ -320,7 +373,7 @@ pub trait WriteTxn: ReadTxn {
     /// [`WriteTxn::save_replay`] do client by client (this default), and what a
     /// backend may do in a way of its own (a bulk load replays from memory on a second
     /// thread). A client with no payment in its scope needs no replay.
-    fn replay_clients(&mut self, plan: &[(ClientId, Date)], replay: &ReplayFn) -> Result<()> {
+    fn replay_clients(&mut self, plan: &[(ClientId, Date)], replay: &ReplayFn<'_>) -> Result<()> {
         replay_each(self, plan, replay)
     }
 
@@ -340,22 +393,28 @@ pub trait WriteTxn: ReadTxn {
 pub fn replay_each<T: WriteTxn + ?Sized>(
     txn: &mut T,
     plan: &[(ClientId, Date)],
-    replay: &ReplayFn,
+    replay: &ReplayFn<'_>,
 ) -> Result<()> {
     for &(client, from) in plan {
         let scope = txn.replay_scope(client, from)?;
-        if scope.payments.is_empty() {
+        if scope.is_empty() {
             continue;
         }
         let from = scope.from;
-        txn.save_replay(client, from, replay(scope.invoices, scope.payments))?;
+        txn.save_replay(
+            client,
+            from,
+            replay(scope.invoices, scope.payments, scope.corrections),
+        )?;
     }
     Ok(())
 }
 
 /// The one definition of allocation (`engine::replay::replay`), as the store is
 /// handed it: invoices may borrow their numbers from the store for the call.
-pub type ReplayFn = dyn for<'a> Fn(Vec<ReplayInvoice<'a>>, Vec<ReplayPayment>) -> ReplayOutcome + Sync;
+pub type ReplayFn<'f> = dyn for<'a> Fn(Vec<ReplayInvoice<'a>>, Vec<ReplayPayment>, Vec<ReplayCorrection>) -> ReplayOutcome
+    + Sync
+    + 'f;
 
 /// An invoice to insert: the ledger has validated it and resolved every default.
 #[derive(Debug, Clone)]
@@ -381,6 +440,51 @@ pub struct NewPaymentRow<'a> {
     /// The invoice the payment names.
     pub invoice_id: Option<InvoiceId>,
     pub reference: Option<&'a str>,
+}
+
+/// A correction to insert, validated.
+#[derive(Debug, Clone)]
+pub struct NewCorrectionRow<'a> {
+    pub kind: CorrectionKind,
+    pub client_id: ClientId,
+    pub currency: Currency,
+    pub date: Date,
+    pub amount: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
+    pub payment_id: Option<PaymentId>,
+    pub reason: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    /// Its place among payments in entry order: after this payment id. `None`: after
+    /// every payment the ledger holds now (what a command entered now is).
+    pub after_payment: Option<PaymentId>,
+}
+
+/// The tables of entries (see [`ReadTxn::entered`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Client,
+    Invoice,
+    Payment,
+    Correction,
+}
+
+/// Who entered a write, and when (see [`WriteTxn::set_author`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Author {
+    /// UTC, `2026-11-23T09:15:02Z`.
+    pub entered_at: String,
+    pub entered_by: String,
+    /// The command that wrote it: `pay`, `import`, `credit-note`...
+    pub command: String,
+}
+
+/// One field of a client changed.
+#[derive(Debug, Clone)]
+pub struct ClientChange {
+    pub client_id: ClientId,
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
 }
 
 /// What makes two payments look like the same payment entered twice.
@@ -436,15 +540,40 @@ pub struct ReplayScope {
     pub from: Date,
     pub invoices: Vec<ReplayInvoice<'static>>,
     pub payments: Vec<ReplayPayment>,
+    /// Every correction of the client: a client with any has its scope start at
+    /// the beginning.
+    pub corrections: Vec<ReplayCorrection>,
+}
+
+impl ReplayScope {
+    /// Nothing to replay: no payment, no correction, no void in the scope.
+    pub fn is_empty(&self) -> bool {
+        self.payments.is_empty()
+            && self.corrections.is_empty()
+            && !self.invoices.iter().any(|i| i.void_from.is_some())
+    }
 }
 
 /// The derived state a store holds for one client (see [`ReadTxn::derived_state`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoredDerived {
+    /// Every allocation to its invoices, and of its refunds and lapses, by id.
     pub allocations: Vec<Allocation>,
     /// Every invoice of the client, void ones included, by id.
     pub invoices: Vec<StoredInvoiceState>,
     pub payments: Vec<StoredPaymentState>,
+    /// Every correction of the client, by id (`done` absent: never replayed).
+    pub corrections: Vec<StoredCorrectionState>,
+    /// Closings of its invoices that a reversal undid, by (invoice, closed_on).
+    pub closings: Vec<Closing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCorrectionState {
+    pub id: CorrectionId,
+    pub done: Option<i64>,
+    pub unapplied: i64,
+    pub applied_on: Option<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

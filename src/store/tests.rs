@@ -80,7 +80,11 @@ fn replay_client(txn: &mut dyn WriteTxn, client: ClientId, from: Date) -> Result
         return Ok(());
     }
     let from = scope.from;
-    txn.save_replay(client, from, replay(scope.invoices, scope.payments))
+    txn.save_replay(
+        client,
+        from,
+        replay(scope.invoices, scope.payments, scope.corrections),
+    )
 }
 
 /// A ledger with one client, two invoices and a payment that pays the first and
@@ -192,7 +196,7 @@ pub(super) fn invoice_numbers_are_unique_in_any_ascii_case(b: &dyn Backend) -> R
     let found = txn.invoice_ref(" INV-1A ")?.unwrap();
     assert_eq!((found.id, found.client_id, found.void), (i, c, false));
     assert_eq!(txn.invoice_number(i)?, "inv-1a", "as stored");
-    txn.void_invoice(i, d("2026-01-05"), Some("twice"))?;
+    txn.void_invoice(i, d("2026-01-05"), d("2026-01-05"), Some("twice"))?;
     assert!(txn.invoice_ref("inv-1a")?.unwrap().void);
     txn.commit()?;
     // Committed numbers are taken for later transactions too.
@@ -213,7 +217,7 @@ pub(super) fn an_invoice_lookup_answers_as_invoice_ref(b: &dyn Backend) -> Resul
     let c = txn.insert_client(&client("ACME"))?;
     txn.insert_invoice(&invoice("inv-1a", c, "2026-01-01", 100))?;
     let i2 = txn.insert_invoice(&invoice("INV-2", c, "2026-01-02", 100))?;
-    txn.void_invoice(i2, d("2026-01-03"), None)?;
+    txn.void_invoice(i2, d("2026-01-03"), d("2026-01-03"), None)?;
     if let Some(view) = txn.invoice_lookup()? {
         let answers = std::thread::scope(|s| {
             s.spawn(|| ["INV-1A", " inv-2 ", "INV-3"].map(|n| view.find(n)))
@@ -292,7 +296,7 @@ pub(super) fn a_saved_replay_is_what_the_store_derives(b: &dyn Backend) -> Resul
     let allocations: Vec<(i64, i64, i64)> = derived
         .allocations
         .iter()
-        .map(|a| (a.invoice_id, a.payment_id, a.amount))
+        .map(|a| (a.invoice_id.unwrap_or(0), a.payment_id.unwrap_or(0), a.amount))
         .collect();
     assert_eq!(allocations, [(i1, p, 10_000), (i2, p, 2_000)]);
     let states: Vec<(i64, i64, Option<Date>)> = derived
@@ -306,7 +310,7 @@ pub(super) fn a_saved_replay_is_what_the_store_derives(b: &dyn Backend) -> Resul
     // What a fresh replay gives is what is stored.
     let fresh = {
         let scope = read.replay_scope(c, Date::MIN)?;
-        replay(scope.invoices, scope.payments)
+        replay(scope.invoices, scope.payments, scope.corrections)
     };
     assert_eq!(fresh.allocations, derived.allocations);
     Ok(())
@@ -325,7 +329,7 @@ pub(super) fn a_replay_from_a_date_keeps_what_came_before(b: &dyn Backend) -> Re
         .derived_state(c)?
         .allocations
         .iter()
-        .map(|a| (a.payment_id, a.invoice_id, a.amount))
+        .map(|a| (a.payment_id.unwrap_or(0), a.invoice_id.unwrap_or(0), a.amount))
         .collect();
     allocations.sort();
     assert_eq!(allocations, [(p, i1, 6_000), (p, i2, 5_000), (early, i1, 4_000)]);
@@ -354,7 +358,7 @@ pub(super) fn a_payments_allocations_are_where_its_replay_put_them(b: &dyn Backe
         Ok(txn
             .payment_allocations(id)?
             .into_iter()
-            .map(|a| (a.invoice, a.amount.minor, a.date))
+            .map(|a| (a.invoice.unwrap_or_default(), a.amount.minor, a.date))
             .collect())
     };
     assert_eq!(
@@ -392,7 +396,7 @@ pub(super) fn payments_and_allocations_are_read_as_of_a_date(b: &dyn Backend) ->
         Ok(read
             .invoice_allocations(id, d(as_of))?
             .into_iter()
-            .map(|a| (a.payment_id, a.amount.minor))
+            .map(|a| (a.payment_id.unwrap_or(0), a.amount.minor))
             .collect())
     };
     assert_eq!(lines(&mut *read, i2, "2026-02-15")?, [(p, 2_000)]);
@@ -457,7 +461,7 @@ pub(super) fn every_clients_state_is_what_the_per_client_questions_say(b: &dyn B
     let quiet = txn.insert_client(&client("QUIET"))?;
     txn.insert_invoice(&invoice("Q-1", quiet, "2026-01-01", 100))?;
     let v = txn.insert_invoice(&invoice("V-1", c, "2026-03-01", 100))?;
-    txn.void_invoice(v, d("2026-03-01"), None)?;
+    txn.void_invoice(v, d("2026-03-01"), d("2026-03-01"), None)?;
     txn.insert_client(&client("EMPTY"))?;
     txn.commit()?;
     let mut read = store.read()?;
@@ -500,7 +504,7 @@ pub(super) fn replaying_a_plan_is_replaying_each_client(b: &dyn Backend) -> Resu
     let mut read = store.read()?;
     let mut replayed = 0;
     read.each_client_state(&mut |_, scope, stored| {
-        let fresh = replay(scope.invoices, scope.payments);
+        let fresh = replay(scope.invoices, scope.payments, scope.corrections);
         let key = |a: &Allocation| (a.payment_id, a.invoice_id, a.amount, a.held);
         let mut s: Vec<_> = stored.allocations.iter().map(key).collect();
         let mut f: Vec<_> = fresh.allocations.iter().map(key).collect();
@@ -782,7 +786,7 @@ pub(super) fn two_writers_at_once_take_distinct_numbers_and_replay_correctly(b: 
     let mut read = store.read()?;
     let stored = read.derived_state(c)?;
     let scope = read.replay_scope(c, Date::MIN)?;
-    let fresh = replay(scope.invoices, scope.payments);
+    let fresh = replay(scope.invoices, scope.payments, scope.corrections);
     let key = |a: &Allocation| (a.payment_id, a.invoice_id, a.amount, a.date);
     let mut s: Vec<_> = stored.allocations.iter().map(key).collect();
     let mut f: Vec<_> = fresh.allocations.iter().map(key).collect();

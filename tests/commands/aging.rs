@@ -33,11 +33,11 @@ fn bucket_edges_fall_on_the_right_side() {
     // current 1; 1-30: 2+4; 31-60: 8+16; 61-90: 32+64; 90+: 128; total 255.
     assert!(
         raw.contains(
-            r#""client": "ACME","name": "Acme Ltd","currency": "USD","current": 1.00,"1-30": 6.00,"31-60": 24.00,"61-90": 96.00,"90+": 128.00,"total": 255.00,"unapplied": 0.00}"#
+            r#""client": "ACME","name": "Acme Ltd","currency": "USD","current": 1.00,"1-30": 6.00,"31-60": 24.00,"61-90": 96.00,"90+": 128.00,"total": 255.00,"unapplied": 0.00,"net": 255.00}"#
         ),
         "{raw}"
     );
-    assert!(raw.contains(r#""totals": [{"currency": "USD","current": 1.00,"1-30": 6.00,"31-60": 24.00,"61-90": 96.00,"90+": 128.00,"total": 255.00,"unapplied": 0.00}]"#), "{raw}");
+    assert!(raw.contains(r#""totals": [{"currency": "USD","current": 1.00,"1-30": 6.00,"31-60": 24.00,"61-90": 96.00,"90+": 128.00,"total": 255.00,"unapplied": 0.00,"net": 255.00}]"#), "{raw}");
 }
 
 #[test]
@@ -110,18 +110,18 @@ fn buckets_flag_moves_edges_and_labels() {
     assert_eq!(
         csv,
         "\
-client,name,currency,current,1-15 days,16-30 days,31-60 days,61-90 days,91-120 days,120+ days,total,unapplied
-ACME,Acme Ltd,USD,1.00,2.00,4.00,24.00,96.00,128.00,0.00,255.00,0.00
+client,name,currency,current,1-15 days,16-30 days,31-60 days,61-90 days,91-120 days,120+ days,total,unapplied,net
+ACME,Acme Ltd,USD,1.00,2.00,4.00,24.00,96.00,128.00,0.00,255.00,0.00,255.00
 "
     );
     let table = l.ok(&["aging", "--buckets", "45"]);
     // 0 days: E00 current; 1..=45: E01+E30+E31 = 14; over 45: 16+32+64+128 = 240.
     assert!(
-        table.contains("\n client  name      currency  current   1-45     45+   total  unapplied\n"),
+        table.contains("\n client  name      currency  current   1-45     45+   total  unapplied     net\n"),
         "{table}"
     );
     assert!(
-        table.contains("\n ACME    Acme Ltd  USD          1.00  14.00  240.00  255.00       0.00\n"),
+        table.contains("\n ACME    Acme Ltd  USD          1.00  14.00  240.00  255.00       0.00  255.00\n"),
         "{table}"
     );
     for bad in ["30,20", "0,30", "x", "30,,60"] {
@@ -211,7 +211,7 @@ fn payments_go_oldest_first_partially_and_by_name() {
     // As of 08-20: A2 due 07-15 is 36 days overdue (31-60, 50); A3 due 07-31 is 20 (1-30, 200).
     let raw = compact(&l.ok(&["aging", "--as-of", "2026-08-20", "--format", "json"]));
     assert!(
-        raw.contains(r#""current": 0.00,"1-30": 200.00,"31-60": 50.00,"61-90": 0.00,"90+": 0.00,"total": 250.00,"unapplied": 0.00"#),
+        raw.contains(r#""current": 0.00,"1-30": 200.00,"31-60": 50.00,"61-90": 0.00,"90+": 0.00,"total": 250.00,"unapplied": 0.00,"net": 250.00"#),
         "{raw}"
     );
     // As of 08-03, between the two payments: A3 still 300 (3 days overdue).
@@ -220,7 +220,7 @@ fn payments_go_oldest_first_partially_and_by_name() {
     // Today: A2 131 and A3 115 days overdue, both 90+.
     let raw = compact(&l.ok(&["aging", "--format", "json"]));
     assert!(
-        raw.contains(r#""90+": 250.00,"total": 250.00,"unapplied": 0.00"#),
+        raw.contains(r#""90+": 250.00,"total": 250.00,"unapplied": 0.00,"net": 250.00"#),
         "{raw}"
     );
 }
@@ -264,7 +264,7 @@ fn credit_shows_as_unapplied_and_settled_clients_drop_out() {
     invoice_due(&l, "A2", "ACME", "40", "2026-11-10", "2026-12-10");
     let raw = compact(&l.ok(&["aging", "--format", "json"]));
     assert!(
-        raw.contains(r#""rows": [{"client": "ACME","name": "Acme Ltd","currency": "USD","current": 40.00,"1-30": 0.00,"31-60": 0.00,"61-90": 0.00,"90+": 0.00,"total": 40.00,"unapplied": 30.50}]"#),
+        raw.contains(r#""rows": [{"client": "ACME","name": "Acme Ltd","currency": "USD","current": 40.00,"1-30": 0.00,"31-60": 0.00,"61-90": 0.00,"90+": 0.00,"total": 40.00,"unapplied": 30.50,"net": 9.50}]"#),
         "{raw}"
     );
     // Before the overpayment, A1 is open and there is no credit; PAID still owes.
@@ -287,7 +287,7 @@ fn credit_shows_as_unapplied_and_settled_clients_drop_out() {
     add_client(&l, "PRE", "Prepaid");
     pay(&l, "PRE", "25", "2026-11-20", &[]);
     let raw = compact(&l.ok(&["aging", "--client", "PRE", "--format", "json"]));
-    assert!(raw.contains(r#""client": "PRE","name": "Prepaid","currency": "USD","current": 0.00,"1-30": 0.00,"31-60": 0.00,"61-90": 0.00,"90+": 0.00,"total": 0.00,"unapplied": 25.00}"#), "{raw}");
+    assert!(raw.contains(r#""client": "PRE","name": "Prepaid","currency": "USD","current": 0.00,"1-30": 0.00,"31-60": 0.00,"61-90": 0.00,"90+": 0.00,"total": 0.00,"unapplied": 25.00,"net": -25.00}"#), "{raw}");
     assert!(!l.ok(&["aging"]).contains("IDLE"));
 }
 
@@ -302,13 +302,16 @@ fn back_dated_payment_is_replayed_in_date_order() {
     // payment of 09-10 finds only 50 open on B2 and leaves 50 as credit.
     pay(&l, "ACME", "150", "2026-09-01", &[]);
     let raw = compact(&l.ok(&["aging", "--format", "json"]));
-    assert!(raw.contains(r#""total": 0.00,"unapplied": 50.00"#), "{raw}");
+    assert!(
+        raw.contains(r#""total": 0.00,"unapplied": 50.00,"net": -50.00"#),
+        "{raw}"
+    );
     // Before both: B1 61 days overdue (61-90), B2 30 (1-30).
     let raw = compact(&l.ok(&["aging", "--as-of", "2026-08-31", "--format", "json"]));
-    assert!(raw.contains(r#""current": 0.00,"1-30": 100.00,"31-60": 0.00,"61-90": 100.00,"90+": 0.00,"total": 200.00,"unapplied": 0.00"#), "{raw}");
+    assert!(raw.contains(r#""current": 0.00,"1-30": 100.00,"31-60": 0.00,"61-90": 100.00,"90+": 0.00,"total": 200.00,"unapplied": 0.00,"net": 200.00"#), "{raw}");
     // Between them: B2 has 50 open, 35 days overdue.
     let raw = compact(&l.ok(&["aging", "--as-of", "2026-09-05", "--format", "json"]));
-    assert!(raw.contains(r#""current": 0.00,"1-30": 0.00,"31-60": 50.00,"61-90": 0.00,"90+": 0.00,"total": 50.00,"unapplied": 0.00"#), "{raw}");
+    assert!(raw.contains(r#""current": 0.00,"1-30": 0.00,"31-60": 50.00,"61-90": 0.00,"90+": 0.00,"total": 50.00,"unapplied": 0.00,"net": 50.00"#), "{raw}");
     // Before any entry: an empty report, not an error.
     let raw = compact(&l.ok(&["aging", "--as-of", "2026-01-01", "--format", "json"]));
     assert!(
@@ -318,7 +321,10 @@ fn back_dated_payment_is_replayed_in_date_order() {
     // An invoice issued after the as-of date does not count yet.
     invoice_due(&l, "B3", "ACME", "70", "2026-11-01", "2026-12-01");
     let raw = compact(&l.ok(&["aging", "--as-of", "2026-10-31", "--format", "json"]));
-    assert!(raw.contains(r#""total": 0.00,"unapplied": 50.00"#), "{raw}");
+    assert!(
+        raw.contains(r#""total": 0.00,"unapplied": 50.00,"net": -50.00"#),
+        "{raw}"
+    );
 }
 
 #[test]
@@ -327,22 +333,38 @@ fn void_invoice_leaves_the_aging() {
     add_client(&l, "ACME", "Acme Ltd");
     invoice_due(&l, "V1", "ACME", "100", "2026-09-01", "2026-10-01");
     invoice_due(&l, "V2", "ACME", "200", "2026-09-01", "2026-10-01");
-    l.ok(&["invoice", "void", "V2", "--reason", "issued twice"]);
+    l.ok(&[
+        "invoice",
+        "void",
+        "V2",
+        "--date",
+        "2026-11-01",
+        "--reason",
+        "issued twice",
+    ]);
     let raw = compact(&l.ok(&["aging", "--format", "json"]));
     assert!(
         raw.contains(r#""1-30": 0.00,"31-60": 100.00,"61-90": 0.00,"90+": 0.00,"total": 100.00"#),
         "{raw}"
     );
-    // A void removes the invoice from every balance, past ones included.
+    // A void takes effect from its date: as of an earlier date V2 counts as it did.
     let raw = compact(&l.ok(&["aging", "--as-of", "2026-10-15", "--format", "json"]));
     assert!(
-        raw.contains(r#""1-30": 100.00,"31-60": 0.00,"61-90": 0.00,"90+": 0.00,"total": 100.00"#),
+        raw.contains(r#""1-30": 300.00,"31-60": 0.00,"61-90": 0.00,"90+": 0.00,"total": 300.00"#),
         "{raw}"
     );
-    // An unnamed payment never reaches the void one.
+    // Dated on its issue date, a void removes the invoice from every date.
+    l.ok(&["invoice", "void", "V1", "--date", "2026-09-01"]);
+    let raw = compact(&l.ok(&["aging", "--as-of", "2026-10-15", "--format", "json"]));
+    assert!(raw.contains(r#""total": 200.00"#), "{raw}");
+    invoice_due(&l, "V3", "ACME", "100", "2026-09-01", "2026-10-01");
+    // An unnamed payment dated from the void on never reaches the void one.
     pay(&l, "ACME", "250", "2026-11-01", &[]);
     let raw = compact(&l.ok(&["aging", "--format", "json"]));
-    assert!(raw.contains(r#""total": 0.00,"unapplied": 150.00"#), "{raw}");
+    assert!(
+        raw.contains(r#""total": 0.00,"unapplied": 150.00,"net": -150.00"#),
+        "{raw}"
+    );
 }
 
 #[test]
@@ -428,7 +450,8 @@ fn currencies_get_their_own_rows_and_totals() {
       "61-90": 0,
       "90+": 0,
       "total": 100000,
-      "unapplied": 0
+      "unapplied": 0,
+      "net": 100000
     },
     {
       "client": "ACME",
@@ -440,7 +463,8 @@ fn currencies_get_their_own_rows_and_totals() {
       "61-90": 0.00,
       "90+": 0.00,
       "total": 1234.50,
-      "unapplied": 0.00
+      "unapplied": 0.00,
+      "net": 1234.50
     },
     {
       "client": "KUWA",
@@ -452,7 +476,8 @@ fn currencies_get_their_own_rows_and_totals() {
       "61-90": 0,
       "90+": 0,
       "total": 0,
-      "unapplied": 2000
+      "unapplied": 2000,
+      "net": -2000
     },
     {
       "client": "KUWA",
@@ -464,7 +489,8 @@ fn currencies_get_their_own_rows_and_totals() {
       "61-90": 0.000,
       "90+": 12.340,
       "total": 12.340,
-      "unapplied": 0.000
+      "unapplied": 0.000,
+      "net": 12.340
     },
     {
       "client": "KUWA",
@@ -476,7 +502,8 @@ fn currencies_get_their_own_rows_and_totals() {
       "61-90": 0.00,
       "90+": 0.00,
       "total": 0.05,
-      "unapplied": 0.00
+      "unapplied": 0.00,
+      "net": 0.05
     }
   ],
   "totals": [
@@ -488,7 +515,8 @@ fn currencies_get_their_own_rows_and_totals() {
       "61-90": 0,
       "90+": 0,
       "total": 100000,
-      "unapplied": 2000
+      "unapplied": 2000,
+      "net": 98000
     },
     {
       "currency": "KWD",
@@ -498,7 +526,8 @@ fn currencies_get_their_own_rows_and_totals() {
       "61-90": 0.000,
       "90+": 12.340,
       "total": 12.340,
-      "unapplied": 0.000
+      "unapplied": 0.000,
+      "net": 12.340
     },
     {
       "currency": "USD",
@@ -508,7 +537,8 @@ fn currencies_get_their_own_rows_and_totals() {
       "61-90": 0.00,
       "90+": 0.00,
       "total": 1234.55,
-      "unapplied": 0.00
+      "unapplied": 0.00,
+      "net": 1234.55
     }
   ]
 }
@@ -519,15 +549,15 @@ fn currencies_get_their_own_rows_and_totals() {
         table,
         "\
 Aging as of 2026-11-23 (days past due)
- client  name            currency   current   1-30    31-60  61-90     90+     total  unapplied
- ACME    Acme Ltd        JPY              0      0  100,000      0       0   100,000          0
- ACME    Acme Ltd        USD       1,234.50   0.00     0.00   0.00    0.00  1,234.50       0.00
- KUWA    Kuwait Trading  JPY              0      0        0      0       0         0      2,000
- KUWA    Kuwait Trading  KWD          0.000  0.000    0.000  0.000  12.340    12.340      0.000
- KUWA    Kuwait Trading  USD           0.00   0.05     0.00   0.00    0.00      0.05       0.00
- TOTAL                   JPY              0      0  100,000      0       0   100,000      2,000
- TOTAL                   KWD          0.000  0.000    0.000  0.000  12.340    12.340      0.000
- TOTAL                   USD       1,234.50   0.05     0.00   0.00    0.00  1,234.55       0.00
+ client  name            currency   current   1-30    31-60  61-90     90+     total  unapplied       net
+ ACME    Acme Ltd        JPY              0      0  100,000      0       0   100,000          0   100,000
+ ACME    Acme Ltd        USD       1,234.50   0.00     0.00   0.00    0.00  1,234.50       0.00  1,234.50
+ KUWA    Kuwait Trading  JPY              0      0        0      0       0         0      2,000    -2,000
+ KUWA    Kuwait Trading  KWD          0.000  0.000    0.000  0.000  12.340    12.340      0.000    12.340
+ KUWA    Kuwait Trading  USD           0.00   0.05     0.00   0.00    0.00      0.05       0.00      0.05
+ TOTAL                   JPY              0      0  100,000      0       0   100,000      2,000    98,000
+ TOTAL                   KWD          0.000  0.000    0.000  0.000  12.340    12.340      0.000    12.340
+ TOTAL                   USD       1,234.50   0.05     0.00   0.00    0.00  1,234.55       0.00  1,234.55
 "
     );
 }
@@ -545,10 +575,10 @@ fn csv_guards_text_cells_that_a_spreadsheet_would_run() {
     assert_eq!(
         csv,
         "\
-client,name,currency,current,1-30 days,31-60 days,61-90 days,90+ days,total,unapplied
-HYPER,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",USD,1000.10,0.00,0.00,0.00,0.00,1000.10,0.00
-MINUS,'-Minus Ltd,USD,0.00,0.00,20.00,0.00,0.00,20.00,0.00
-PLAIN,\"Plain, \"\"Quoted\"\" Co\",USD,0.00,3.00,0.00,0.00,0.00,3.00,0.00
+client,name,currency,current,1-30 days,31-60 days,61-90 days,90+ days,total,unapplied,net
+HYPER,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",USD,1000.10,0.00,0.00,0.00,0.00,1000.10,0.00,1000.10
+MINUS,'-Minus Ltd,USD,0.00,0.00,20.00,0.00,0.00,20.00,0.00,20.00
+PLAIN,\"Plain, \"\"Quoted\"\" Co\",USD,0.00,3.00,0.00,0.00,0.00,3.00,0.00,3.00
 "
     );
     let csv = l.ok(&["aging", "--by", "invoice", "--format", "csv"]);

@@ -429,7 +429,8 @@ enum ReadRow {
     Client(NewClient),
     Invoice {
         invoice: CheckedInvoice,
-        voided: Option<(Date, Option<String>)>,
+        /// (from, given on, reason)
+        voided: Option<(Date, Date, Option<String>)>,
     },
     Payment(CheckedPayment),
     /// An invoice or payment row whose own fields are refused: reported unless its
@@ -463,11 +464,12 @@ fn apply_row(
             batch
                 .add_checked_invoice(invoice)
                 .and_then(|id| match voided {
-                    Some((on, reason)) => batch.void_entered_invoice(
+                    Some((from, given_on, reason)) => batch.void_entered_invoice(
                         id,
                         number.as_deref().unwrap_or(""),
                         issued,
-                        on,
+                        from,
+                        given_on,
                         reason.as_deref(),
                     ),
                     None => Ok(()),
@@ -938,9 +940,15 @@ fn read_invoice(h: &Header, r: &Record, settings: Settings) -> Result<ReadRow, R
     let amount = required(h, r, "amount")?;
     let terms = terms_in(h, r, settings.terms.net_days)?;
     let voided_on = date_in(h, r, Field::VoidDate)?;
+    // (An export says when a void takes effect where that is not the day it was
+    // given: a void of an earlier release, from the issue date.)
+    let void_from = match voided_on {
+        Some(on) => Some(date_in(h, r, Field::VoidFrom)?.unwrap_or(on)),
+        None => None,
+    };
     // Checked before the insert: a row must not be entered and then refused (its
     // line would not be the one later repeats are told to look at).
-    if let Some(on) = voided_on.filter(|&on| on < issue_date) {
+    if let Some(on) = void_from.filter(|&on| on < issue_date) {
         return Ok(ReadRow::Refused {
             client: client.to_string(),
             refusal: refusal(LedgerError::VoidBeforeIssue {
@@ -972,7 +980,7 @@ fn read_invoice(h: &Header, r: &Record, settings: Settings) -> Result<ReadRow, R
     Ok(match invoice {
         Ok(invoice) => ReadRow::Invoice {
             invoice,
-            voided: voided_on.map(|on| (on, void_reason)),
+            voided: voided_on.zip(void_from).map(|(on, from)| (from, on, void_reason)),
         },
         // The writer looks the client up first, as `ar add-invoice` does.
         Err(e) => ReadRow::Refused {

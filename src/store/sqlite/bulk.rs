@@ -36,9 +36,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::columns::{DateText, currency_column, date_column};
 use super::numbers::NumberIndex;
 use super::rows::{Client, Later, StoredInvoice, StoredPayment, scan_invoices, scan_payments};
-use super::txn::insert_allocations;
+use super::txn::{correction_kind_column, insert_allocations, save_corrections};
 use crate::domain::{Currency, Date, LedgerError};
-use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayInvoice};
+use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayCorrection, ReplayInvoice};
 use crate::internal;
 use std::sync::Arc;
 
@@ -129,6 +129,8 @@ pub(super) struct Bulk {
     /// the replayed clients are deleted at the commit.
     old_allocations: Option<i64>,
     replayed: Vec<ClientId>,
+    /// Clients this load voided an invoice of (their replay derives the void).
+    voiding: hashbrown::HashSet<ClientId>,
 }
 
 impl Bulk {
@@ -161,6 +163,7 @@ impl Bulk {
             rows: Pending::default(),
             pending: Vec::new(),
             old_allocations: None,
+            voiding: hashbrown::HashSet::new(),
             replayed: Vec::new(),
         })
     }
@@ -245,22 +248,24 @@ impl Bulk {
                 issue_date: inv.issue_date,
                 due_date: inv.due_date,
                 closed_on: Later::new(None),
+                void_from: Later::new(None),
                 discount_bp: inv.terms.discount_bp as u16,
                 discount_days: inv.terms.discount_days as u16,
                 currency: inv.currency,
-                void: false,
+                closed_by_adjustment: false,
             });
         }
     }
 
-    pub(super) fn voided(&mut self, id: InvoiceId) {
+    pub(super) fn voided(&mut self, id: InvoiceId, from: Date, client: ClientId) {
+        self.voiding.insert(client);
         if self.directory.rows.is_none() {
             return;
         }
         if let Some(rows) = &mut Arc::make_mut(&mut self.directory).rows
             && let Ok(i) = rows.binary_search_by_key(&id, |r| r.id)
         {
-            rows[i].void = true;
+            rows[i].void_from = Later::new(Some(from));
         }
     }
 
@@ -444,12 +449,17 @@ impl Bulk {
 
     /// The replay scope of `client`: the whole client, from the picture.
     pub(super) fn replay_scope(&mut self, conn: &Connection, client: ClientId) -> Result<ReplayScope> {
+        let mut corrections = load_corrections(conn, Some(client))?;
         let whole = ReplayScope {
             from: Date::MIN,
             invoices: Vec::new(),
             payments: Vec::new(),
+            corrections: corrections.remove(&client).unwrap_or_default(),
         };
-        if !self.load_paying(conn)?.contains(&client) {
+        if !self.load_paying(conn)?.contains(&client)
+            && whole.corrections.is_empty()
+            && !self.voiding.contains(&client)
+        {
             return Ok(whole);
         }
         self.load_picture(conn)?;
@@ -522,9 +532,7 @@ impl Bulk {
         if !payments.is_sorted_by_key(|p| p.id) {
             bail!(internal!("a bulk load's payments out of entry order"));
         }
-        let mut invoice_order: Vec<u32> = (0..rows.len() as u32)
-            .filter(|&i| !rows[i as usize].void)
-            .collect();
+        let mut invoice_order: Vec<u32> = (0..rows.len() as u32).collect();
         invoice_order.sort_by_key(|&i| rows[i as usize].client_id);
         let mut payment_order: Vec<u32> = (0..payments.len() as u32).collect();
         payment_order.sort_unstable_by_key(|&i| {
@@ -557,6 +565,9 @@ impl Bulk {
         if outcome.invoices.is_empty() && outcome.payments.is_empty() && outcome.allocations.is_empty() {
             return Ok(()); // a client without payments: nothing moved
         }
+        if !outcome.corrections.is_empty() {
+            save_corrections(conn, client, Date::MIN, &outcome, false)?;
+        }
         let (Some(picture), Some(rows)) = (&mut self.picture, &mut Arc::make_mut(&mut self.directory).rows)
         else {
             bail!(internal!("a replay saved without its picture"));
@@ -581,13 +592,15 @@ impl Bulk {
         &mut self,
         conn: &Connection,
         plan: &[(ClientId, Date)],
-        replay: &ReplayFn,
+        replay: &ReplayFn<'_>,
     ) -> Result<()> {
+        let mut corrections = load_corrections(conn, None)?;
+        let voiding = std::mem::take(&mut self.voiding);
         let paying = self.load_paying(conn)?;
         let clients: Vec<ClientId> = plan
             .iter()
             .map(|&(c, _)| c)
-            .filter(|c| paying.contains(c))
+            .filter(|c| paying.contains(c) || corrections.contains_key(c) || voiding.contains(c))
             .collect();
         if clients.is_empty() {
             return Ok(());
@@ -604,9 +617,12 @@ impl Bulk {
         };
         let numbers = &directory.numbers;
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Allocation>>(4);
-        std::thread::scope(|threads| -> Result<()> {
-            let replayer = threads.spawn(move || -> Result<()> {
+        let corrected = std::thread::scope(|threads| -> Result<Vec<(ClientId, ReplayOutcome)>> {
+            let replayer = threads.spawn(move || -> Result<Vec<(ClientId, ReplayOutcome)>> {
                 let mut allocations = Vec::with_capacity(2 * ALLOCATION_CHUNK);
+                // What a replay derived beyond invoices and payments (few clients),
+                // for this thread's caller to write.
+                let mut corrected = Vec::new();
                 for client in clients {
                     let (inv, pay) = picture.ranges(client, rows);
                     let invoices = picture.invoice_order[inv.clone()]
@@ -617,19 +633,26 @@ impl Bulk {
                         .iter()
                         .map(|&p| picture.payments[p as usize].replay_payment())
                         .collect();
-                    let outcome = replay(invoices, payments);
+                    let mut outcome = replay(
+                        invoices,
+                        payments,
+                        corrections.remove(&client).unwrap_or_default(),
+                    );
                     picture.keep(rows, inv, pay, &outcome)?;
-                    allocations.extend(outcome.allocations);
+                    allocations.append(&mut outcome.allocations);
+                    if !outcome.corrections.is_empty() {
+                        corrected.push((client, outcome));
+                    }
                     if allocations.len() >= ALLOCATION_CHUNK {
                         let full =
                             std::mem::replace(&mut allocations, Vec::with_capacity(2 * ALLOCATION_CHUNK));
                         if send.send(full).is_err() {
-                            return Ok(()); // the writer failed, and says why
+                            return Ok(corrected); // the writer failed, and says why
                         }
                     }
                 }
                 let _ = send.send(allocations);
-                Ok(())
+                Ok(corrected)
             });
             // An error here drops the receiver, which stops the replayer at its next send.
             for allocations in receive {
@@ -639,6 +662,9 @@ impl Bulk {
                 .join()
                 .map_err(|_| internal!("the replay thread panicked"))?
         })?;
+        for (client, outcome) in &corrected {
+            save_corrections(conn, *client, Date::MIN, outcome, false)?;
+        }
         self.replayed.extend(plan.iter().map(|&(c, _)| c));
         Ok(())
     }
@@ -669,6 +695,11 @@ impl Bulk {
                  AND invoice_id IN (SELECT id FROM invoices WHERE client_id IN (SELECT id FROM temp.ar_replayed))",
                 [old],
             )?;
+            conn.execute(
+                "DELETE FROM allocations WHERE id <= ?1 AND invoice_id IS NULL
+                 AND correction_id IN (SELECT id FROM corrections WHERE client_id IN (SELECT id FROM temp.ar_replayed))",
+                [old],
+            )?;
             conn.execute_batch("DROP TABLE temp.ar_replayed")?;
         }
         let directory = Arc::unwrap_or_clone(std::mem::take(&mut self.directory));
@@ -695,6 +726,7 @@ impl Bulk {
                     id: inv.id,
                     settled: inv.settled,
                     closed_on: inv.closed_on.get(),
+                    closed_by_adjustment: inv.closed_by_adjustment,
                 })
                 .collect();
             // (Memory back for the sweep and the sorts.)
@@ -733,7 +765,7 @@ impl Directory {
             client_id: ClientId::from(inv.client_id),
             currency: inv.currency,
             issue_date: inv.issue_date,
-            void: inv.void,
+            void: inv.void(),
         })
     }
 }
@@ -766,8 +798,9 @@ impl Picture {
                 ));
             }
             let closed_on = Later::new(state.closed_on);
-            if (stored.settled, stored.closed_on) != (state.settled, closed_on) {
-                (stored.settled, stored.closed_on) = (state.settled, closed_on);
+            let now = (state.settled, closed_on, state.closed_by_adjustment);
+            if (stored.settled, stored.closed_on, stored.closed_by_adjustment) != now {
+                (stored.settled, stored.closed_on, stored.closed_by_adjustment) = now;
                 self.invoice_moved[i as usize] = true;
             }
         }
@@ -990,15 +1023,49 @@ impl Similar {
     }
 }
 
+/// Every correction (of one client, or all), as the replay takes them, by client.
+fn load_corrections(
+    conn: &Connection,
+    client: Option<ClientId>,
+) -> Result<hashbrown::HashMap<ClientId, Vec<ReplayCorrection>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT client_id, id, kind, date, currency, amount, invoice_id, payment_id, after_payment, done
+         FROM corrections WHERE ?1 IS NULL OR client_id = ?1 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([client])?;
+    let mut map: hashbrown::HashMap<ClientId, Vec<ReplayCorrection>> = hashbrown::HashMap::new();
+    while let Some(r) = rows.next()? {
+        map.entry(r.get(0)?).or_default().push(ReplayCorrection {
+            id: r.get(1)?,
+            kind: correction_kind_column(r.get_ref(2)?)?,
+            date: date_column(r.get_ref(3)?)?,
+            currency: currency_column(r.get_ref(4)?.as_str()?)?,
+            amount: r.get(5)?,
+            invoice_id: r.get(6)?,
+            payment_id: r.get(7)?,
+            after_payment: r.get(8)?,
+            stored_done: r.get(9)?,
+        });
+    }
+    Ok(map)
+}
+
 fn count(conn: &Connection, table: &str) -> Result<usize> {
     let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
 fn update_invoice_states(conn: &Connection, states: impl IntoIterator<Item = InvoiceState>) -> Result<()> {
-    let mut update = conn.prepare_cached("UPDATE invoices SET settled = ?2, closed_on = ?3 WHERE id = ?1")?;
+    let mut update = conn.prepare_cached(
+        "UPDATE invoices SET settled = ?2, closed_on = ?3, closed_by_adjustment = ?4 WHERE id = ?1",
+    )?;
     for i in states {
-        update.execute(params![i.id, i.settled, DateText::or_not_yet(i.closed_on)])?;
+        update.execute(params![
+            i.id,
+            i.settled,
+            DateText::or_not_yet(i.closed_on),
+            i.closed_by_adjustment
+        ])?;
     }
     Ok(())
 }
@@ -1027,7 +1094,8 @@ fn sweep_invoice_states(conn: &Connection, states: Vec<InvoiceState>) -> Result<
         bail!(internal!("invoice states out of id order"));
     }
     // ar_invoice_state(id, 0): whether the row moved; (id, 1): its `settled`;
-    // (id, 2): its `closed_on`. The three calls for a row come one after the other,
+    // (id, 2): its `closed_on`; (id, 3): its `closed_by_adjustment`. The calls for a
+    // row come one after the other,
     // so the position found by the first serves the others.
     let at = std::cell::Cell::new(0usize);
     conn.create_scalar_function(
@@ -1049,14 +1117,15 @@ fn sweep_invoice_states(conn: &Connection, states: Vec<InvoiceState>) -> Result<
             Ok(match what {
                 0 => Value::Integer(1),
                 1 => Value::Integer(state.settled),
+                3 => Value::Integer(i64::from(state.closed_by_adjustment)),
                 _ => Value::Text(DateText::or_not_yet(state.closed_on).as_str().to_string()),
             })
         },
     )?;
     let updated = conn.execute(
         &format!(
-            "UPDATE OR FAIL invoices SET settled = {STATE_FUNCTION}(id, 1), closed_on = {STATE_FUNCTION}(id, 2)
-             WHERE {STATE_FUNCTION}(id, 0)"
+            "UPDATE OR FAIL invoices SET settled = {STATE_FUNCTION}(id, 1), closed_on = {STATE_FUNCTION}(id, 2),
+             closed_by_adjustment = {STATE_FUNCTION}(id, 3) WHERE {STATE_FUNCTION}(id, 0)"
         ),
         [],
     );

@@ -52,6 +52,7 @@ const APPLICATION_ID: i64 = 1_634_890_355;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_init.sql"),
     include_str!("../../../migrations/0002_imports_open_by_client.sql"),
+    include_str!("../../../migrations/0003_corrections_audit.sql"),
 ];
 
 /// The schema version this build writes (and the newest it reads).
@@ -731,9 +732,10 @@ mod tests {
 
     #[test]
     fn migrations_are_numbered_files_in_order() {
-        assert_eq!(schema_version(), 2);
+        assert_eq!(schema_version(), 3);
         assert!(MIGRATIONS[0].contains("CREATE TABLE invoices"));
         assert!(MIGRATIONS[1].contains("CREATE TABLE imports"));
+        assert!(MIGRATIONS[2].contains("CREATE TABLE corrections"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::engine::replay::{ReplayInvoice, ReplayPayment};
 use crate::internal;
 use crate::store::ClientId;
 
-/// An invoice as the picture holds it: compact (48 bytes), since a million are held.
+/// An invoice as the picture holds it: compact (56 bytes), since a million are held.
 #[derive(Clone)]
 pub(super) struct StoredInvoice {
     pub(super) id: i64,
@@ -21,10 +21,12 @@ pub(super) struct StoredInvoice {
     pub(super) issue_date: Date,
     pub(super) due_date: Date,
     pub(super) closed_on: Later,
+    /// The day its void takes effect ("not yet": not void).
+    pub(super) void_from: Later,
     pub(super) discount_bp: u16,
     pub(super) discount_days: u16,
     pub(super) currency: Currency,
-    pub(super) void: bool,
+    pub(super) closed_by_adjustment: bool,
 }
 
 /// A payment as the picture holds it (48 bytes).
@@ -64,7 +66,7 @@ impl Later {
 }
 
 const _COMPACT: () =
-    assert!(std::mem::size_of::<StoredInvoice>() <= 48 && std::mem::size_of::<StoredPayment>() <= 48);
+    assert!(std::mem::size_of::<StoredInvoice>() <= 56 && std::mem::size_of::<StoredPayment>() <= 48);
 
 impl StoredInvoice {
     /// The invoice as a replay from the client's first entry takes it.
@@ -83,7 +85,12 @@ impl StoredInvoice {
             adjusted_before: 0,
             discount_bp: u32::from(self.discount_bp),
             discount_days: u32::from(self.discount_days),
+            void_from: self.void_from.get(),
         }
+    }
+
+    pub(super) fn void(&self) -> bool {
+        self.void_from.get().is_some()
     }
 }
 
@@ -103,7 +110,7 @@ impl StoredPayment {
 pub(super) fn scan_invoices(conn: &Connection, mut f: impl FnMut(StoredInvoice, &str)) -> Result<()> {
     let mut stmt = conn.prepare(
         "SELECT id, client_id, amount, settled, issue_date, due_date, closed_on, discount_bp, discount_days,
-                currency, voided_on IS NOT NULL, number FROM invoices ORDER BY id",
+                currency, void_from, number, closed_by_adjustment FROM invoices ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -119,7 +126,11 @@ pub(super) fn scan_invoices(conn: &Connection, mut f: impl FnMut(StoredInvoice, 
                 discount_bp: r.get(7)?,
                 discount_days: r.get(8)?,
                 currency: currency_column(r.get_ref(9)?.as_str()?)?,
-                void: r.get(10)?,
+                void_from: Later::new(match r.get_ref(10)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    v => Some(date_column(v)?),
+                }),
+                closed_by_adjustment: r.get(12)?,
             },
             r.get_ref(11)?.as_str()?,
         );

@@ -10,11 +10,14 @@
 use anyhow::Result;
 use rusqlite::Connection;
 
-use super::columns::{date_column, kind_column};
+use super::columns::{currency_column, date_column, date_or_not_yet};
 use super::rows::{StoredInvoice, StoredPayment, scan_invoices, scan_payments};
+use super::txn::{ALLOCATION_COLUMNS, allocation_row, closing_row, correction_kind_column};
 use crate::domain::Date;
-use crate::engine::replay::{Allocation, InvoiceState, PaymentState};
-use crate::store::{ClientId, ReplayScope, StoredDerived, StoredInvoiceState, StoredPaymentState};
+use crate::engine::replay::{Allocation, Closing, InvoiceState, PaymentState, ReplayCorrection};
+use crate::store::{
+    ClientId, ReplayScope, StoredCorrectionState, StoredDerived, StoredInvoiceState, StoredPaymentState,
+};
 
 pub(super) fn each_client_state(
     conn: &Connection,
@@ -35,29 +38,71 @@ pub(super) fn each_client_state(
     let mut payments: Vec<StoredPayment> = Vec::new();
     scan_payments(conn, i64::MAX, |p| payments.push(p))?;
 
-    // Allocations by the client of their invoice (one that points nowhere is the
-    // integrity check's to report).
-    let mut allocations: Vec<(ClientId, Allocation)> = Vec::new();
-    let mut stmt =
-        conn.prepare("SELECT invoice_id, payment_id, kind, date, amount, held FROM allocations ORDER BY id")?;
+    // Corrections (few) by client, with what they derived.
+    let mut corrections: hashbrown::HashMap<ClientId, Vec<(ReplayCorrection, StoredCorrectionState)>> =
+        hashbrown::HashMap::new();
+    let mut correction_client: hashbrown::HashMap<i64, ClientId> = hashbrown::HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT client_id, id, kind, date, currency, amount, invoice_id, payment_id, after_payment, done,
+                unapplied, applied_on FROM corrections ORDER BY id",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let invoice_id: i64 = r.get(0)?;
-        let Some(i) = position(invoice_id) else {
-            continue;
-        };
-        let kind = kind_column(r.get_ref(2)?)?;
-        allocations.push((
-            owner(&invoices[i]),
-            Allocation {
-                invoice_id,
-                payment_id: r.get(1)?,
-                kind,
+        let client: ClientId = r.get(0)?;
+        let id: i64 = r.get(1)?;
+        correction_client.insert(id, client);
+        corrections.entry(client).or_default().push((
+            ReplayCorrection {
+                id,
+                kind: correction_kind_column(r.get_ref(2)?)?,
                 date: date_column(r.get_ref(3)?)?,
-                amount: r.get(4)?,
-                held: r.get(5)?,
+                currency: currency_column(r.get_ref(4)?.as_str()?)?,
+                amount: r.get(5)?,
+                invoice_id: r.get(6)?,
+                payment_id: r.get(7)?,
+                after_payment: r.get(8)?,
+                stored_done: r.get(9)?,
+            },
+            StoredCorrectionState {
+                id,
+                done: r.get(9)?,
+                unapplied: r.get(10)?,
+                applied_on: date_or_not_yet(r.get_ref(11)?.as_str()?)?,
             },
         ));
+    }
+    drop(rows);
+    drop(stmt);
+
+    // Allocations by the client of their invoice, or of their correction (one that
+    // points nowhere is the integrity check's to report).
+    let mut allocations: Vec<(ClientId, Allocation)> = Vec::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ALLOCATION_COLUMNS} FROM allocations a ORDER BY a.id"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let a = allocation_row(r)?;
+        let client = match a.invoice_id {
+            Some(id) => position(id).map(|i| owner(&invoices[i])),
+            None => a.correction_id.and_then(|c| correction_client.get(&c).copied()),
+        };
+        if let Some(client) = client {
+            allocations.push((client, a));
+        }
+    }
+    drop(rows);
+    drop(stmt);
+    let mut closings: hashbrown::HashMap<ClientId, Vec<Closing>> = hashbrown::HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT invoice_id, closed_on, reopened_on, by_adjustment FROM closings ORDER BY invoice_id, closed_on",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let c = closing_row(r)?;
+        if let Some(i) = position(c.invoice_id) {
+            closings.entry(owner(&invoices[i])).or_default().push(c);
+        }
     }
     drop(rows);
 
@@ -101,10 +146,11 @@ pub(super) fn each_client_state(
                             id: inv.id,
                             settled: inv.settled,
                             closed_on: inv.closed_on.get(),
+                            closed_by_adjustment: inv.closed_by_adjustment,
                         },
                         number: number(k as usize).to_string(),
                         currency: inv.currency,
-                        void: inv.void,
+                        void: inv.void(),
                     }
                 })
                 .collect(),
@@ -119,21 +165,34 @@ pub(super) fn each_client_state(
                     currency: p.currency,
                 })
                 .collect(),
+            corrections: Vec::new(),
+            closings: closings.remove(&client).unwrap_or_default(),
+        };
+        let (client_corrections, stored): (Vec<ReplayCorrection>, Vec<StoredCorrectionState>) = corrections
+            .remove(&client)
+            .unwrap_or_default()
+            .into_iter()
+            .unzip();
+        let derived = StoredDerived {
+            corrections: stored,
+            ..derived
         };
         // The scope of a replay from the beginning: facts alone (see `replay_scope`).
         client_payments.sort_by_key(|p| (p.date, p.id));
+        let client_invoices = &inv_order[ia..ib];
+        let any_void = client_invoices.iter().any(|&k| invoices[k as usize].void());
         let scope = ReplayScope {
             from: Date::MIN,
-            invoices: if client_payments.is_empty() {
+            invoices: if client_payments.is_empty() && client_corrections.is_empty() && !any_void {
                 Vec::new()
             } else {
-                inv_order[ia..ib]
+                client_invoices
                     .iter()
-                    .filter(|&&k| !invoices[k as usize].void)
                     .map(|&k| invoices[k as usize].replay_invoice(number(k as usize).to_string()))
                     .collect()
             },
             payments: client_payments.iter().map(|p| p.replay_payment()).collect(),
+            corrections: client_corrections,
         };
         f(client, scope, derived)?;
     }

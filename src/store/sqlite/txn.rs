@@ -10,13 +10,18 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::bulk::Bulk;
 use super::columns::{DateText, NOT_YET, currency_column, date_column, date_or_not_yet, kind_column};
 use super::{APPLICATION_ID, MIGRATIONS, schema_version};
-use crate::domain::entities::{AllocationLine, Client, Invoice, InvoiceStatus, Payment};
+use crate::domain::entities::{
+    AllocationLine, Client, Correction, CorrectionKind, Invoice, InvoiceStatus, LogEntry, Payment,
+};
 use crate::domain::{Currency, Date, LedgerError, Money, Terms};
-use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayInvoice, ReplayPayment};
+use crate::engine::replay::{
+    Allocation, Closing, InvoiceState, PaymentState, ReplayCorrection, ReplayInvoice, ReplayPayment,
+};
 use crate::store::{
-    ClientId, ClientRef, ClosedItem, CreditItem, ImportRecord, InvoiceFilter, InvoiceId, InvoiceRef,
-    NewInvoiceRow, NewPaymentRow, OpenItem, PaymentFilter, PaymentId, PaymentKey, ReadTxn, ReplayOutcome,
-    ReplayScope, StoredDerived, StoredInvoiceState, StoredPaymentState, WriteTxn,
+    Author, ClientChange, ClientId, ClientRef, ClosedItem, CorrectionId, CreditItem, EntryKind, ImportRecord,
+    InvoiceFilter, InvoiceId, InvoiceRef, NewCorrectionRow, NewInvoiceRow, NewPaymentRow, OpenItem,
+    PaymentFilter, PaymentId, PaymentKey, ReadTxn, ReplayOutcome, ReplayScope, StoredCorrectionState,
+    StoredDerived, StoredInvoiceState, StoredPaymentState, WriteTxn,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,10 @@ pub(super) struct SqliteTxn<'c> {
     pub(super) hot: Hot<'c>,
     /// [`RECENT`], or what the store was set to.
     pub(super) recent_closed: i64,
+    /// The batch the entries written now belong to (see `set_author`), and the
+    /// batches this transaction made, by author.
+    pub(super) batch: Option<i64>,
+    batches: hashbrown::HashMap<Author, i64>,
 }
 
 impl<'c> SqliteTxn<'c> {
@@ -104,6 +113,8 @@ impl<'c> SqliteTxn<'c> {
             bulk: None,
             hot: Hot::default(),
             recent_closed: RECENT,
+            batch: None,
+            batches: hashbrown::HashMap::new(),
         })
     }
 
@@ -134,6 +145,16 @@ impl<'c> SqliteTxn<'c> {
         txn.committed = Some(committed);
         txn.bulk = bulk_mode.map(Box::new);
         txn.migrate().map_err(|e| super::explain(e, address))?;
+        // A bulk load replays clients from its picture of invoices and payments; a
+        // ledger that holds corrections already is loaded row by row instead (the
+        // corrections a load enters itself come after its payments: it replays those).
+        let corrected: bool = txn
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM corrections)", [], |r| r.get(0))
+            .map_err(explain)?;
+        if corrected && let Some(b) = txn.bulk.as_deref_mut() {
+            b.active = false;
+        }
         Ok(txn)
     }
 
@@ -267,11 +288,24 @@ fn client_row(row: &Row, limit_currency: Currency) -> rusqlite::Result<Client> {
 /// Invoice columns; `{settled}` is replaced by the allocated amount wanted (as of a
 /// date, or the stored total) and `{client}` by the client's code or id.
 const INVOICE_COLUMNS: &str = "i.id, i.number, {client}, i.currency, i.issue_date, i.due_date, i.amount, {settled}, \
-     i.terms_days, i.discount_bp, i.discount_days, i.description, i.closed_on, i.voided_on, i.void_reason, i.client_id";
+     i.terms_days, i.discount_bp, i.discount_days, i.description, i.closed_on, i.voided_on, i.void_reason, i.client_id, \
+     i.void_from";
 
-/// What was allocated to invoice `i` by the date in parameter `?as_of`.
+/// What allocations net of reversals (which open an amount again) add up to, over
+/// the allocations `a` the query picks.
+pub(super) const NET: &str = "SUM(CASE WHEN a.kind = 'reversal' THEN -a.amount ELSE a.amount END)";
+
+/// What was allocated to invoice `i` by the date in parameter `?as_of`, net.
 const SETTLED_AS_OF: &str =
-    "COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.invoice_id = i.id AND a.date <= :as_of), 0)";
+    "COALESCE((SELECT SUM(CASE WHEN a.kind = 'reversal' THEN -a.amount ELSE a.amount END)
+     FROM allocations a WHERE a.invoice_id = i.id AND a.date <= :as_of), 0)";
+
+/// What was allocated to every invoice, net (an export's "after every entry").
+/// (Closed for good: all of it. Only the few open ones are summed.)
+const SETTLED_NET: &str = "CASE WHEN i.settled = 0 THEN 0
+     WHEN i.closed_on <> '9999-12-31' AND i.voided_on IS NULL THEN i.amount
+     ELSE COALESCE((SELECT SUM(CASE WHEN a.kind = 'reversal' THEN -a.amount ELSE a.amount END)
+         FROM allocations a WHERE a.invoice_id = i.id), 0) END";
 
 fn invoice_columns(client: &str, settled: &str) -> String {
     INVOICE_COLUMNS
@@ -285,17 +319,25 @@ fn invoice_row(row: &Row, client: String, as_of: Date) -> rusqlite::Result<Invoi
     let currency = currency_column(row.get_ref(3)?.as_str()?)?;
     let amount: i64 = row.get(6)?;
     let settled: i64 = row.get(7)?;
-    let voided_on = match row.get_ref(13)? {
-        rusqlite::types::ValueRef::Null => None,
-        value => Some(date_column(value)?),
+    let optional_date = |i: usize| -> rusqlite::Result<Option<Date>> {
+        match row.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            value => Ok(Some(date_column(value)?)),
+        }
     };
-    let closed_on = date_or_not_yet(row.get_ref(12)?.as_str()?)?.filter(|d| *d <= as_of);
-    let status = match (voided_on, closed_on) {
-        (Some(_), _) => InvoiceStatus::Void,
-        (None, Some(_)) => InvoiceStatus::Paid,
-        (None, None) => InvoiceStatus::Open,
+    let voided_on = optional_date(13)?;
+    let void_from = optional_date(16)?;
+    let void = void_from.is_some_and(|d| d <= as_of);
+    let open = if void { 0 } else { amount - settled };
+    // (A closing a reversal undid later is not the final one: paid, with no date.)
+    let closed_on = date_or_not_yet(row.get_ref(12)?.as_str()?)?.filter(|d| *d <= as_of && !void);
+    let status = if void {
+        InvoiceStatus::Void
+    } else if open <= 0 {
+        InvoiceStatus::Paid
+    } else {
+        InvoiceStatus::Open
     };
-    let open = if voided_on.is_some() { 0 } else { amount - settled };
     Ok(Invoice {
         id: row.get(0)?,
         number: row.get(1)?,
@@ -315,9 +357,81 @@ fn invoice_row(row: &Row, client: String, as_of: Date) -> rusqlite::Result<Invoi
         status,
         closed_on,
         voided_on,
+        void_from,
         void_reason: row.get(14)?,
     })
 }
+
+/// A correction with its client's code, its invoice's number and its batch.
+const CORRECTION_SELECT: &str =
+    "SELECT n.id, n.kind, c.code, n.currency, n.date, n.amount, i.number, n.payment_id,
+     n.reason, n.reference, COALESCE(n.done, 0), n.unapplied, n.after_payment, b.entered_at, b.entered_by
+     FROM corrections n JOIN clients c ON c.id = n.client_id LEFT JOIN invoices i ON i.id = n.invoice_id
+     LEFT JOIN batches b ON b.id = n.batch";
+
+fn correction_row(r: &Row) -> rusqlite::Result<Correction> {
+    let currency = currency_column(r.get_ref(3)?.as_str()?)?;
+    Ok(Correction {
+        id: r.get(0)?,
+        kind: correction_kind_column(r.get_ref(1)?)?,
+        client: r.get(2)?,
+        currency,
+        date: date_column(r.get_ref(4)?)?,
+        amount: r.get::<_, Option<i64>>(5)?.map(|a| Money::new(a, currency)),
+        invoice: r.get(6)?,
+        payment_id: r.get(7)?,
+        reason: r.get(8)?,
+        reference: r.get(9)?,
+        done: Money::new(r.get(10)?, currency),
+        unapplied: Money::new(r.get(11)?, currency),
+        after_payment: r.get(12)?,
+        entered_at: r.get(13)?,
+        entered_by: r.get(14)?,
+    })
+}
+
+pub(super) fn correction_kind_column(
+    value: rusqlite::types::ValueRef<'_>,
+) -> rusqlite::Result<CorrectionKind> {
+    let text = value.as_str()?;
+    CorrectionKind::parse(text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown correction kind `{text}`").into(),
+        )
+    })
+}
+
+/// The audit trail: one row per fact or change, in entry order (see
+/// `ReadTxn::log`). Columns: entered_at, entered_by, command, batch, entry, id,
+/// client code, date, currency, amount, invoice number, payment id, detail.
+const LOG_SQL: &str = "SELECT b.entered_at, b.entered_by, b.command, e.batch, e.entry, e.id, c.code, e.date,
+        e.currency, e.amount, e.number, e.payment_id, e.detail
+ FROM (
+     SELECT batch, 0 AS rank, 'client' AS entry, id, id AS client_id, NULL AS date, NULL AS currency,
+            NULL AS amount, NULL AS number, NULL AS payment_id, name AS detail FROM clients
+     UNION ALL
+     SELECT batch, 1, 'client_change', id, client_id, NULL, NULL, NULL, NULL, NULL,
+            field || ': ' || COALESCE(old, '(none)') || ' -> ' || COALESCE(new, '(none)') FROM client_changes
+     UNION ALL
+     SELECT batch, 2, 'invoice', id, client_id, issue_date, currency, amount, number, NULL,
+            'due ' || due_date || COALESCE('; ' || description, '') FROM invoices
+     UNION ALL
+     SELECT void_batch, 3, 'void', id, client_id, void_from, currency, amount, number, NULL,
+            'given ' || voided_on || COALESCE('; ' || void_reason, '') FROM invoices WHERE voided_on IS NOT NULL
+     UNION ALL
+     SELECT p.batch, 4, 'payment', p.id, p.client_id, p.date, p.currency, p.amount, i.number, p.id, p.reference
+     FROM payments p LEFT JOIN invoices i ON i.id = p.invoice_id
+     UNION ALL
+     SELECT n.batch, 5, n.kind, n.id, n.client_id, n.date, n.currency, n.amount, i.number, n.payment_id,
+            TRIM(COALESCE(n.reason, '') || COALESCE(' ' || n.reference, ''))
+     FROM corrections n LEFT JOIN invoices i ON i.id = n.invoice_id
+ ) e
+ JOIN clients c ON c.id = e.client_id
+ LEFT JOIN batches b ON b.id = e.batch
+ WHERE (?1 IS NULL OR e.client_id = ?1) AND (?2 IS NULL OR b.entered_at >= ?2)
+ ORDER BY COALESCE(e.batch, 0), e.rank, e.id";
 
 /// Payment columns; `{unapplied}` is replaced by the credit wanted.
 const PAYMENT_COLUMNS: &str =
@@ -327,7 +441,12 @@ const PAYMENT_COLUMNS: &str =
 /// it after its allocations dated by then (only payments that ever held credit have
 /// any to subtract: the others were applied in full on their date).
 const UNAPPLIED_AS_OF: &str = "CASE WHEN p.applied_on <= :as_of THEN 0 ELSE p.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
-        WHERE a.payment_id = p.id AND a.held = 1 AND a.kind = 'payment' AND a.date <= :as_of), 0) END";
+        WHERE a.payment_id = p.id AND a.held = 1 AND a.kind IN ('payment', 'credit', 'refund', 'lapsed')
+        AND a.date <= :as_of), 0) END";
+
+/// Of a payment's allocations, those that use its money (a discount does not; a
+/// reversal opens an invoice again but gives no credit back).
+pub(super) const USES_PAYMENT: &str = "('payment', 'credit', 'refund', 'lapsed')";
 
 fn payment_columns(client: &str, invoice: &str, unapplied: &str) -> String {
     PAYMENT_COLUMNS
@@ -350,13 +469,17 @@ fn payment_row(r: &Row, client: String, invoice: Option<String>) -> rusqlite::Re
     })
 }
 
+/// Columns of [`allocation_line`], over allocations `a` LEFT JOINed to invoices `i`.
+const LINE_COLUMNS: &str = "i.number, a.payment_id, a.correction_id, a.kind, a.date, a.amount";
+
 fn allocation_line(r: &Row, currency: Currency) -> rusqlite::Result<AllocationLine> {
     Ok(AllocationLine {
         invoice: r.get(0)?,
         payment_id: r.get(1)?,
-        kind: kind_column(r.get_ref(2)?)?,
-        date: date_column(r.get_ref(3)?)?,
-        amount: Money::new(r.get(4)?, currency),
+        correction_id: r.get(2)?,
+        kind: kind_column(r.get_ref(3)?)?,
+        date: date_column(r.get_ref(4)?)?,
+        amount: Money::new(r.get(5)?, currency),
     })
 }
 
@@ -517,7 +640,7 @@ impl ReadTxn for SqliteTxn<'_> {
         let sql = format!(
             "SELECT {} FROM invoices i JOIN clients c ON c.id = i.client_id
              WHERE i.issue_date <= :as_of AND (:client IS NULL OR i.client_id = :client)
-               AND (:open = 0 OR (i.closed_on > :as_of AND i.voided_on IS NULL))
+               AND (:open = 0 OR i.closed_on > :as_of)
              ORDER BY i.issue_date, i.id",
             invoice_columns("c.code", SETTLED_AS_OF)
         );
@@ -528,7 +651,12 @@ impl ReadTxn for SqliteTxn<'_> {
             ":open": filter.open_only,
         })?;
         while let Some(r) = rows.next()? {
-            f(invoice_row(r, r.get(2)?, filter.as_of)?)?;
+            let invoice = invoice_row(r, r.get(2)?, filter.as_of)?;
+            // (Closed then, and open again later: not open then.)
+            if filter.open_only && invoice.status != InvoiceStatus::Open {
+                continue;
+            }
+            f(invoice)?;
         }
         Ok(())
     }
@@ -540,10 +668,10 @@ impl ReadTxn for SqliteTxn<'_> {
             .prepare_cached("SELECT currency FROM invoices WHERE id = ?1")?
             .query_row([id], |r| r.get(0))?;
         let currency = currency_column(&currency)?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT i.number, a.payment_id, a.kind, a.date, a.amount FROM allocations a
-             JOIN invoices i ON i.id = a.invoice_id WHERE a.invoice_id = ?1 AND a.date <= ?2 ORDER BY a.date, a.id",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LINE_COLUMNS} FROM allocations a
+             JOIN invoices i ON i.id = a.invoice_id WHERE a.invoice_id = ?1 AND a.date <= ?2 ORDER BY a.date, a.id"
+        ))?;
         let rows = stmt.query_map(params![id, DateText::new(as_of)], |r| {
             allocation_line(r, currency)
         })?;
@@ -602,11 +730,15 @@ impl ReadTxn for SqliteTxn<'_> {
             })?;
         // Through the invoices still open at the payment's date, and its date
         // (allocations_invoice): allocations are indexed by payment only for payments
-        // holding credit.
+        // holding credit (all of whose allocations are `held`); and its reversal's.
         let sql = format!(
-            "SELECT i.number, a.payment_id, a.kind, a.date, a.amount
-             FROM allocations a JOIN invoices i ON i.id = a.invoice_id
-             WHERE a.invoice_id IN ({}) AND a.date = ?2 AND a.payment_id = ?3 ORDER BY a.id",
+            "SELECT {LINE_COLUMNS} FROM allocations a LEFT JOIN invoices i ON i.id = a.invoice_id
+             WHERE a.id IN (
+                 SELECT id FROM allocations WHERE invoice_id IN ({}) AND date = ?2 AND payment_id = ?3
+                 UNION SELECT id FROM allocations WHERE payment_id = ?3 AND held = 1
+                 UNION SELECT id FROM allocations WHERE correction_id =
+                     (SELECT id FROM corrections WHERE kind = 'reversal' AND payment_id = ?3))
+             ORDER BY a.id",
             self.invoices_open_since(date)?
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -653,14 +785,21 @@ impl ReadTxn for SqliteTxn<'_> {
         // Reads only invoices still open at the date, through a covering index: never
         // the closed majority. Nothing allocated at all (`settled` is every
         // allocation): nothing to subtract, and no look-up.
-        let sql = format!(
-            "SELECT i.client_id, i.currency, i.issue_date, i.due_date,
+        // Invoices void from a later date count as they were: from their own index
+        // (few), and open in full (nothing can be allocated before a void).
+        let columns = format!(
+            "i.client_id, i.currency, i.issue_date, i.due_date,
                     CASE WHEN i.settled = 0 THEN i.amount
-                         ELSE i.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
+                         ELSE i.amount - COALESCE((SELECT {NET} FROM allocations a
                              WHERE a.invoice_id = i.id AND a.date <= ?1), 0) END,
-                    {number}
-             FROM invoices i INDEXED BY invoices_open_at
-             WHERE i.closed_on > ?1 AND i.issue_date <= ?1 AND i.voided_on IS NULL {client_filter}"
+                    {number}"
+        );
+        let sql = format!(
+            "SELECT {columns} FROM invoices i INDEXED BY invoices_open_at
+             WHERE i.closed_on > ?1 AND i.issue_date <= ?1 AND i.voided_on IS NULL {client_filter}
+             UNION ALL
+             SELECT {columns} FROM invoices i INDEXED BY invoices_voided
+             WHERE i.void_from > ?1 AND i.issue_date <= ?1 AND i.voided_on IS NOT NULL {client_filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![DateText::new(as_of), client])?;
@@ -697,12 +836,21 @@ impl ReadTxn for SqliteTxn<'_> {
         // `applied_on > date` follows from the other two conditions; stated, it lets
         // the partial index (payments that ever held credit) serve the query. Such a
         // payment's allocations are `held`, the partial index by payment.
+        // Credit notes that hold credit likewise, by their own partial indexes.
+        let note_filter = client_filter.replace("p.client_id", "n.client_id");
         let sql = format!(
             "SELECT p.client_id, p.currency,
                     p.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
-                        WHERE a.payment_id = p.id AND a.held = 1 AND a.kind = 'payment' AND a.date <= ?1), 0)
+                        WHERE a.payment_id = p.id AND a.held = 1 AND a.kind IN {USES_PAYMENT} AND a.date <= ?1), 0)
              FROM payments p INDEXED BY payments_credit_at
-             WHERE p.applied_on > ?1 AND p.date <= ?1 AND p.applied_on > p.date {client_filter}"
+             WHERE p.applied_on > ?1 AND p.date <= ?1 AND p.applied_on > p.date {client_filter}
+             UNION ALL
+             SELECT n.client_id, n.currency,
+                    n.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
+                        WHERE a.note_id = n.id AND a.date <= ?1), 0)
+             FROM corrections n INDEXED BY corrections_credit_at
+             WHERE n.kind = 'credit_note' AND n.applied_on > ?1 AND n.date <= ?1 AND n.applied_on > n.date
+                   {note_filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![DateText::new(as_of), client])?;
@@ -727,9 +875,16 @@ impl ReadTxn for SqliteTxn<'_> {
         f: &mut dyn FnMut(ClosedItem) -> Result<()>,
     ) -> Result<()> {
         self.settle()?;
+        // Closed by a payment, a discount or credit applied (not by a credit note or
+        // a write-off); and those closed in the window that a reversal opened again
+        // only after it.
         let mut stmt = self.conn.prepare_cached(
             "SELECT client_id, currency, issue_date, due_date, closed_on, amount FROM invoices INDEXED BY invoices_open_at
-             WHERE closed_on > ?1 AND closed_on <= ?2 AND voided_on IS NULL",
+             WHERE closed_on > ?1 AND closed_on <= ?2 AND voided_on IS NULL AND closed_by_adjustment = 0
+             UNION ALL
+             SELECT i.client_id, i.currency, i.issue_date, i.due_date, c.closed_on, i.amount
+             FROM closings c JOIN invoices i ON i.id = c.invoice_id
+             WHERE c.closed_on > ?1 AND c.closed_on <= ?2 AND c.reopened_on > ?2 AND c.by_adjustment = 0",
         )?;
         let mut rows = stmt.query(params![DateText::new(after), DateText::new(until)])?;
         let mut currencies = CurrencyCache::default();
@@ -756,9 +911,13 @@ impl ReadTxn for SqliteTxn<'_> {
         // An invoice closes on or after its issue date, so `closed_on > ?1` holds for
         // every one issued in the window and lets the aging index serve (no index of
         // its own: one less for every write and every bulk load to maintain).
+        // Invoices void only after the window's end count too.
         let mut stmt = self.conn.prepare_cached(
             "SELECT currency, amount FROM invoices INDEXED BY invoices_open_at
-             WHERE closed_on > ?1 AND issue_date > ?1 AND issue_date <= ?2 AND voided_on IS NULL",
+             WHERE closed_on > ?1 AND issue_date > ?1 AND issue_date <= ?2 AND voided_on IS NULL
+             UNION ALL
+             SELECT currency, amount FROM invoices INDEXED BY invoices_voided
+             WHERE void_from > ?2 AND issue_date > ?1 AND issue_date <= ?2 AND voided_on IS NOT NULL",
         )?;
         let mut rows = stmt.query(params![DateText::new(after), DateText::new(until)])?;
         let mut currencies = CurrencyCache::default();
@@ -773,6 +932,10 @@ impl ReadTxn for SqliteTxn<'_> {
         if let Some(bulk) = self.loading() {
             return bulk.replay_scope(conn, client);
         }
+        let corrections = self.client_corrections(client)?;
+        // A correction reaches back to any earlier credit and allocation: a client
+        // with one replays whole.
+        let from = if corrections.is_empty() { from } else { Date::MIN };
         let from_text = DateText::new(from);
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, date, currency, amount, invoice_id FROM payments WHERE client_id = ?1 AND date >= ?2 ORDER BY date, id",
@@ -788,27 +951,38 @@ impl ReadTxn for SqliteTxn<'_> {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        if payments.is_empty() {
+        // Voids from `from` on take effect in the replay (few: their own index).
+        let voids_since = "SELECT id FROM invoices INDEXED BY invoices_voided
+             WHERE void_from >= ?2 AND voided_on IS NOT NULL AND client_id = ?1";
+        let any_void: bool = self
+            .conn
+            .prepare_cached(&format!("SELECT EXISTS ({voids_since})"))?
+            .query_row(params![client, from_text], |r| r.get(0))?;
+        if payments.is_empty() && corrections.is_empty() && !any_void {
             return Ok(ReplayScope {
                 from,
                 invoices: Vec::new(),
                 payments,
+                corrections,
             });
         }
         // Invoices closed before `from` cannot change. `settled` still holds the
         // pre-replay total: an invoice that had no allocation at all skips the sums,
-        // and from the beginning there is nothing before to sum.
+        // and from the beginning there is nothing before to sum. (A client replayed
+        // from a later date has no correction: no reversal to net.)
         let columns = if from == Date::MIN {
-            "i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days, 0, 0"
+            "i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days, 0, 0,
+             i.void_from"
         } else {
             "i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days,
              CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
                  WHERE a.invoice_id = i.id AND a.kind = 'payment' AND a.date < ?2), 0) END,
              CASE WHEN i.settled = 0 THEN 0 ELSE COALESCE((SELECT SUM(a.amount) FROM allocations a
-                 WHERE a.invoice_id = i.id AND a.kind <> 'payment' AND a.date < ?2), 0) END"
+                 WHERE a.invoice_id = i.id AND a.kind <> 'payment' AND a.date < ?2), 0) END,
+             i.void_from"
         };
         let sql = format!(
-            "SELECT {columns} FROM invoices i WHERE i.id IN ({})",
+            "SELECT {columns} FROM invoices i WHERE i.id IN ({} UNION ALL {voids_since})",
             self.invoices_open_since(from)?
         );
         let sql = sql.as_str();
@@ -826,6 +1000,10 @@ impl ReadTxn for SqliteTxn<'_> {
                     discount_days: r.get(7)?,
                     paid_before: r.get(8)?,
                     adjusted_before: r.get(9)?,
+                    void_from: match r.get_ref(10)? {
+                        rusqlite::types::ValueRef::Null => None,
+                        v => Some(date_column(v)?),
+                    },
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -833,29 +1011,24 @@ impl ReadTxn for SqliteTxn<'_> {
             from,
             invoices,
             payments,
+            corrections,
         })
     }
 
     fn derived_state(&mut self, client: ClientId) -> Result<StoredDerived> {
         self.settle()?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT a.invoice_id, a.payment_id, a.kind, a.date, a.amount, a.held FROM allocations a
-             WHERE a.invoice_id IN (SELECT id FROM invoices WHERE client_id = ?1) ORDER BY a.id",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ALLOCATION_COLUMNS} FROM allocations a
+             WHERE a.invoice_id IN (SELECT id FROM invoices WHERE client_id = ?1)
+                OR (a.invoice_id IS NULL AND a.correction_id IN (SELECT id FROM corrections WHERE client_id = ?1))
+             ORDER BY a.id"
+        ))?;
         let allocations = stmt
-            .query_map([client], |r| {
-                Ok(Allocation {
-                    invoice_id: r.get(0)?,
-                    payment_id: r.get(1)?,
-                    kind: kind_column(r.get_ref(2)?)?,
-                    date: date_column(r.get_ref(3)?)?,
-                    amount: r.get(4)?,
-                    held: r.get(5)?,
-                })
-            })?
+            .query_map([client], allocation_row)?
             .collect::<rusqlite::Result<_>>()?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, settled, closed_on, number, voided_on IS NOT NULL, currency FROM invoices WHERE client_id = ?1 ORDER BY id",
+            "SELECT id, settled, closed_on, number, voided_on IS NOT NULL, currency, closed_by_adjustment
+             FROM invoices WHERE client_id = ?1 ORDER BY id",
         )?;
         let invoices = stmt
             .query_map([client], |r| {
@@ -864,6 +1037,7 @@ impl ReadTxn for SqliteTxn<'_> {
                         id: r.get(0)?,
                         settled: r.get(1)?,
                         closed_on: date_or_not_yet(r.get_ref(2)?.as_str()?)?,
+                        closed_by_adjustment: r.get(6)?,
                     },
                     number: r.get(3)?,
                     void: r.get(4)?,
@@ -886,10 +1060,32 @@ impl ReadTxn for SqliteTxn<'_> {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, done, unapplied, applied_on FROM corrections WHERE client_id = ?1 ORDER BY id",
+        )?;
+        let corrections = stmt
+            .query_map([client], |r| {
+                Ok(StoredCorrectionState {
+                    id: r.get(0)?,
+                    done: r.get(1)?,
+                    unapplied: r.get(2)?,
+                    applied_on: date_or_not_yet(r.get_ref(3)?.as_str()?)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.invoice_id, c.closed_on, c.reopened_on, c.by_adjustment FROM closings c
+             JOIN invoices i ON i.id = c.invoice_id WHERE i.client_id = ?1 ORDER BY c.invoice_id, c.closed_on",
+        )?;
+        let closings = stmt
+            .query_map([client], closing_row)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(StoredDerived {
             allocations,
             invoices,
             payments,
+            corrections,
+            closings,
         })
     }
 
@@ -899,6 +1095,117 @@ impl ReadTxn for SqliteTxn<'_> {
     ) -> Result<()> {
         self.settle()?;
         super::scan::each_client_state(self.conn, f)
+    }
+
+    fn entered(&mut self, entry: EntryKind, id: i64) -> Result<Option<(String, String)>> {
+        self.settle()?;
+        let table = match entry {
+            EntryKind::Client => "clients",
+            EntryKind::Invoice => "invoices",
+            EntryKind::Payment => "payments",
+            EntryKind::Correction => "corrections",
+        };
+        let sql = format!(
+            "SELECT b.entered_at, b.entered_by FROM {table} t JOIN batches b ON b.id = t.batch WHERE t.id = ?1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn correction(&mut self, id: CorrectionId) -> Result<Option<Correction>> {
+        self.settle()?;
+        let sql = format!("{CORRECTION_SELECT} WHERE n.id = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], correction_row)
+            .optional()?)
+    }
+
+    fn reversal_of(&mut self, payment: PaymentId) -> Result<Option<Correction>> {
+        self.settle()?;
+        let sql = format!("{CORRECTION_SELECT} WHERE n.kind = 'reversal' AND n.payment_id = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([payment], correction_row)
+            .optional()?)
+    }
+
+    fn corrections(
+        &mut self,
+        client: Option<ClientId>,
+        f: &mut dyn FnMut(Correction) -> Result<()>,
+    ) -> Result<()> {
+        self.settle()?;
+        let sql = format!("{CORRECTION_SELECT} WHERE ?1 IS NULL OR n.client_id = ?1 ORDER BY n.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query([client])?;
+        while let Some(r) = rows.next()? {
+            f(correction_row(r)?)?;
+        }
+        Ok(())
+    }
+
+    fn correction_allocations(&mut self, id: CorrectionId) -> Result<Vec<AllocationLine>> {
+        self.settle()?;
+        let currency: Option<String> = self
+            .conn
+            .prepare_cached("SELECT currency FROM corrections WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        let Some(currency) = currency else {
+            return Ok(Vec::new());
+        };
+        let currency = currency_column(&currency)?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LINE_COLUMNS} FROM allocations a LEFT JOIN invoices i ON i.id = a.invoice_id
+             WHERE a.correction_id = ?1 ORDER BY a.id"
+        ))?;
+        let rows = stmt.query_map([id], |r| allocation_line(r, currency))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn log(
+        &mut self,
+        client: Option<ClientId>,
+        since: Option<Date>,
+        f: &mut dyn FnMut(LogEntry) -> Result<()>,
+    ) -> Result<()> {
+        self.settle()?;
+        let since = since.map(|d| format!("{}T00:00:00Z", DateText::new(d).as_str()));
+        let mut stmt = self.conn.prepare(LOG_SQL)?;
+        let mut rows = stmt.query(params![client, since])?;
+        while let Some(r) = rows.next()? {
+            let currency = match r.get_ref(8)? {
+                rusqlite::types::ValueRef::Null => None,
+                v => Some(currency_column(v.as_str()?)?),
+            };
+            let amount: Option<i64> = r.get(9)?;
+            f(LogEntry {
+                entered_at: r.get(0)?,
+                entered_by: r.get(1)?,
+                command: r.get(2)?,
+                entry: r.get(4)?,
+                id: r.get(5)?,
+                client: r.get(6)?,
+                date: match r.get_ref(7)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    v => Some(date_column(v)?),
+                },
+                amount: match (amount, currency) {
+                    (Some(a), Some(c)) => Some(Money::new(a, c)),
+                    _ => None,
+                },
+                invoice: r.get(10)?,
+                payment_id: r.get(11)?,
+                detail: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+            })?;
+        }
+        Ok(())
     }
 
     fn integrity_problems(&mut self) -> Result<Vec<String>> {
@@ -923,11 +1230,25 @@ impl ReadTxn for SqliteTxn<'_> {
         for row in rows {
             problems.push(row?);
         }
-        // Allocations have no foreign keys (they are derived): check them here.
+        // Allocations have no foreign keys (they are derived): check them here. Each
+        // refers to what exists, and its invoice, payment, credit note and correction
+        // are of one client and currency.
         let mut stmt = self.conn.prepare(
-            "SELECT a.id, a.invoice_id, a.payment_id, i.id IS NULL, p.id IS NULL FROM allocations a
+            "SELECT a.id, COALESCE(a.invoice_id, 0), COALESCE(a.payment_id, a.note_id, a.correction_id, 0),
+                    a.invoice_id IS NOT NULL AND i.id IS NULL,
+                    (a.payment_id IS NOT NULL AND p.id IS NULL) OR (a.note_id IS NOT NULL AND n.id IS NULL)
+                    OR (a.correction_id IS NOT NULL AND c.id IS NULL)
+                    OR COALESCE(a.invoice_id, a.payment_id, a.note_id, a.correction_id) IS NULL
+             FROM allocations a
              LEFT JOIN invoices i ON i.id = a.invoice_id LEFT JOIN payments p ON p.id = a.payment_id
-             WHERE i.id IS NULL OR p.id IS NULL OR i.client_id <> p.client_id OR i.currency <> p.currency",
+             LEFT JOIN corrections n ON n.id = a.note_id LEFT JOIN corrections c ON c.id = a.correction_id
+             WHERE (a.invoice_id IS NOT NULL AND i.id IS NULL) OR (a.payment_id IS NOT NULL AND p.id IS NULL)
+                OR (a.note_id IS NOT NULL AND n.id IS NULL) OR (a.correction_id IS NOT NULL AND c.id IS NULL)
+                OR COALESCE(a.invoice_id, a.payment_id, a.note_id, a.correction_id) IS NULL
+                OR COALESCE(i.client_id, p.client_id, n.client_id, c.client_id) <>
+                   COALESCE(p.client_id, n.client_id, c.client_id, i.client_id)
+                OR COALESCE(i.currency, p.currency, n.currency, c.currency) <>
+                   COALESCE(p.currency, n.currency, c.currency, i.currency)",
         )?;
         let rows = stmt.query_map([], |r| {
             let (id, invoice, payment): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
@@ -935,7 +1256,7 @@ impl ReadTxn for SqliteTxn<'_> {
             Ok(if no_invoice {
                 format!("allocation {id} refers to invoice id {invoice}, which does not exist")
             } else if no_payment {
-                format!("allocation {id} refers to payment id {payment}, which does not exist")
+                format!("allocation {id} refers to a payment or correction (id {payment}) that does not exist")
             } else {
                 format!(
                     "allocation {id} puts payment {payment} on invoice id {invoice} of another client or currency"
@@ -987,7 +1308,7 @@ impl ReadTxn for SqliteTxn<'_> {
         let mut numbers = NumberTable::default();
         let sql = format!(
             "SELECT {} FROM invoices i ORDER BY i.id",
-            invoice_columns("i.client_id", "i.settled")
+            invoice_columns("i.client_id", SETTLED_NET)
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
@@ -1014,6 +1335,28 @@ impl ReadTxn for SqliteTxn<'_> {
 }
 
 impl SqliteTxn<'_> {
+    /// Every correction of `client`, as the replay takes them, in id order.
+    fn client_corrections(&self, client: ClientId) -> Result<Vec<ReplayCorrection>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, date, currency, amount, invoice_id, payment_id, after_payment, done
+             FROM corrections WHERE client_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([client], |r| {
+            Ok(ReplayCorrection {
+                id: r.get(0)?,
+                kind: correction_kind_column(r.get_ref(1)?)?,
+                date: date_column(r.get_ref(2)?)?,
+                currency: currency_column(r.get_ref(3)?.as_str()?)?,
+                amount: r.get(4)?,
+                invoice_id: r.get(5)?,
+                payment_id: r.get(6)?,
+                after_payment: r.get(7)?,
+                stored_done: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// (id, code) of every client, ordered by id.
     fn client_codes(&self) -> Result<Vec<(i64, String)>> {
         let mut stmt = self.conn.prepare("SELECT id, code FROM clients ORDER BY id")?;
@@ -1047,11 +1390,87 @@ impl WriteTxn for SqliteTxn<'_> {
         self.client_by_code(code, limit_currency)
     }
 
+    fn set_author(&mut self, author: &Author) -> Result<()> {
+        if let Some(&id) = self.batches.get(author) {
+            self.batch = Some(id);
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached("INSERT INTO batches (entered_at, entered_by, command) VALUES (?1, ?2, ?3)")?
+            .execute(params![author.entered_at, author.entered_by, author.command])?;
+        let id = self.conn.last_insert_rowid();
+        self.batches.insert(author.clone(), id);
+        self.batch = Some(id);
+        Ok(())
+    }
+
+    fn record_client_change(&mut self, change: &ClientChange) -> Result<()> {
+        let batch = self
+            .batch
+            .ok_or_else(|| crate::internal!("a client change without an author"))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO client_changes (batch, client_id, field, old, new) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                batch,
+                change.client_id,
+                change.field,
+                change.old,
+                change.new
+            ])?;
+        Ok(())
+    }
+
+    fn insert_correction(&mut self, c: &NewCorrectionRow) -> Result<CorrectionId> {
+        let conn = self.conn;
+        if let Some(bulk) = self.loading() {
+            bulk.flush_rows(conn)?;
+        }
+        let after_payment = match c.after_payment {
+            Some(id) => id,
+            None => self
+                .conn
+                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM payments")?
+                .query_row([], |r| r.get(0))?,
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO corrections (kind, client_id, currency, date, amount, invoice_id, payment_id,
+                 after_payment, reason, reference, batch, unapplied, applied_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?4)",
+            )?
+            .execute(params![
+                c.kind.as_str(),
+                c.client_id,
+                c.currency.code(),
+                DateText::new(c.date),
+                c.amount,
+                c.invoice_id,
+                c.payment_id,
+                after_payment,
+                c.reason,
+                c.reference,
+                self.batch
+            ])
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) if c.kind == CorrectionKind::Reversal => {
+                    anyhow::Error::from(LedgerError::AlreadyReversed {
+                        payment: c.payment_id.unwrap_or_default(),
+                        on: "an earlier date".to_string(),
+                    })
+                }
+                _ => e.into(),
+            })?;
+        let id = self.conn.last_insert_rowid();
+        Ok(id)
+    }
+
     fn insert_client(&mut self, c: &Client) -> Result<ClientId> {
         self.conn
             .prepare_cached(
-                "INSERT INTO clients (code, name, email, credit_limit, terms_days, discount_bp, discount_days)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO clients (code, name, email, credit_limit, terms_days, discount_bp, discount_days, batch)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 c.code,
@@ -1060,7 +1479,8 @@ impl WriteTxn for SqliteTxn<'_> {
                 c.credit_limit.map(|m| m.minor),
                 c.terms.net_days,
                 c.terms.discount_bp,
-                c.terms.discount_days
+                c.terms.discount_days,
+                self.batch
             ])
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => {
@@ -1101,7 +1521,7 @@ impl WriteTxn for SqliteTxn<'_> {
         self.with_hot(
             &self.hot.insert_invoice,
             "INSERT INTO invoices (number, client_id, currency, issue_date, due_date, amount, terms_days,
-             discount_bp, discount_days, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             discount_bp, discount_days, description, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             |stmt| {
                 stmt.execute(params![
                     inv.number,
@@ -1113,7 +1533,8 @@ impl WriteTxn for SqliteTxn<'_> {
                     inv.terms.net_days,
                     inv.terms.discount_bp,
                     inv.terms.discount_days,
-                    inv.description
+                    inv.description,
+                    self.batch
                 ])
             },
         )
@@ -1133,16 +1554,26 @@ impl WriteTxn for SqliteTxn<'_> {
         Ok(id)
     }
 
-    fn void_invoice(&mut self, id: InvoiceId, on: Date, reason: Option<&str>) -> Result<()> {
+    fn void_invoice(
+        &mut self,
+        id: InvoiceId,
+        from: Date,
+        given_on: Date,
+        reason: Option<&str>,
+    ) -> Result<()> {
         let conn = self.conn;
         if let Some(bulk) = self.loading() {
             bulk.flush_rows(conn)?;
         }
         self.conn
-            .prepare_cached("UPDATE invoices SET voided_on = ?2, void_reason = ?3 WHERE id = ?1")?
-            .execute(params![id, DateText::new(on), reason])?;
+            .prepare_cached(
+                "UPDATE invoices SET voided_on = ?2, void_from = ?5, void_reason = ?3, void_batch = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, DateText::new(given_on), reason, self.batch, DateText::new(from)])?;
         if let Some(bulk) = self.loading() {
-            bulk.voided(id);
+            let client: ClientId =
+                conn.query_row("SELECT client_id FROM invoices WHERE id = ?1", [id], |r| r.get(0))?;
+            bulk.voided(id, from, client);
         }
         Ok(())
     }
@@ -1160,8 +1591,8 @@ impl WriteTxn for SqliteTxn<'_> {
         // bulk load's then rewrites only those).
         self.with_hot(
             &self.hot.insert_payment,
-            "INSERT INTO payments (client_id, currency, date, amount, invoice_id, reference, unapplied, applied_on)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?3)",
+            "INSERT INTO payments (client_id, currency, date, amount, invoice_id, reference, unapplied, applied_on, batch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?3, ?7)",
             |stmt| {
                 stmt.execute(params![
                     p.client_id,
@@ -1169,7 +1600,8 @@ impl WriteTxn for SqliteTxn<'_> {
                     DateText::new(p.date),
                     p.amount,
                     p.invoice_id,
-                    p.reference
+                    p.reference,
+                    self.batch
                 ])
             },
         )?;
@@ -1225,7 +1657,7 @@ impl WriteTxn for SqliteTxn<'_> {
             outcome
                 .allocations
                 .iter()
-                .all(|a| a.date >= scope_from && scope.contains(&a.invoice_id))
+                .all(|a| a.date >= scope_from && a.invoice_id.is_none_or(|i| scope.contains(&i)))
         });
         let from = DateText::new(scope_from);
         let mut delete = self
@@ -1234,13 +1666,22 @@ impl WriteTxn for SqliteTxn<'_> {
         for i in &outcome.invoices {
             delete.execute(params![i.id, from])?;
         }
+        if !outcome.corrections.is_empty() {
+            save_corrections(self.conn, client, scope_from, &outcome, true)?;
+        }
         insert_allocations(self.conn, &outcome.allocations)?;
         // Only rows whose derived columns moved are written.
         let mut update = self.conn.prepare_cached(
-            "UPDATE invoices SET settled = ?2, closed_on = ?3 WHERE id = ?1 AND (settled <> ?2 OR closed_on <> ?3)",
+            "UPDATE invoices SET settled = ?2, closed_on = ?3, closed_by_adjustment = ?4
+             WHERE id = ?1 AND (settled <> ?2 OR closed_on <> ?3 OR closed_by_adjustment <> ?4)",
         )?;
         for i in &outcome.invoices {
-            update.execute(params![i.id, i.settled, DateText::or_not_yet(i.closed_on)])?;
+            update.execute(params![
+                i.id,
+                i.settled,
+                DateText::or_not_yet(i.closed_on),
+                i.closed_by_adjustment
+            ])?;
         }
         let mut update = self.conn.prepare_cached(
             "UPDATE payments SET unapplied = ?2, applied_on = ?3 WHERE id = ?1 AND (unapplied <> ?2 OR applied_on <> ?3)",
@@ -1251,7 +1692,11 @@ impl WriteTxn for SqliteTxn<'_> {
         Ok(())
     }
 
-    fn replay_clients(&mut self, plan: &[(ClientId, Date)], replay: &crate::store::ReplayFn) -> Result<()> {
+    fn replay_clients(
+        &mut self,
+        plan: &[(ClientId, Date)],
+        replay: &crate::store::ReplayFn<'_>,
+    ) -> Result<()> {
         let conn = self.conn;
         match self.loading() {
             Some(bulk) => bulk.replay_clients(conn, plan, replay),
@@ -1304,17 +1749,95 @@ impl WriteTxn for SqliteTxn<'_> {
     }
 }
 
+/// What a replay derived for a client with corrections, beyond its invoices and
+/// payments: the corrections' state, its closings undone, and its allocations
+/// without an invoice (refunds, lapses) from `from` on (the caller inserts the
+/// outcome's allocations). Shared with a bulk load, which deletes the old
+/// allocations itself (`delete_unattached` false).
+pub(super) fn save_corrections(
+    conn: &Connection,
+    client: ClientId,
+    from: Date,
+    outcome: &ReplayOutcome,
+    delete_unattached: bool,
+) -> Result<()> {
+    let from = DateText::new(from);
+    if delete_unattached {
+        conn.prepare_cached(
+            "DELETE FROM allocations WHERE invoice_id IS NULL AND date >= ?2
+             AND correction_id IN (SELECT id FROM corrections WHERE client_id = ?1)",
+        )?
+        .execute(params![client, from])?;
+    }
+    let mut update = conn.prepare_cached(
+        "UPDATE corrections SET done = ?2, unapplied = ?3, applied_on = ?4
+         WHERE id = ?1 AND (done IS NOT ?2 OR unapplied <> ?3 OR applied_on <> ?4)",
+    )?;
+    for c in &outcome.corrections {
+        update.execute(params![
+            c.id,
+            c.done,
+            c.unapplied,
+            DateText::or_not_yet(c.applied_on)
+        ])?;
+    }
+    let mut delete =
+        conn.prepare_cached("DELETE FROM closings WHERE invoice_id = ?1 AND reopened_on >= ?2")?;
+    for i in &outcome.invoices {
+        delete.execute(params![i.id, from])?;
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO closings (invoice_id, closed_on, reopened_on, by_adjustment) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for c in &outcome.closings {
+        insert.execute(params![
+            c.invoice_id,
+            DateText::new(c.closed_on),
+            DateText::new(c.reopened_on),
+            c.by_adjustment
+        ])?;
+    }
+    Ok(())
+}
+
+/// Columns of [`allocation_row`] over allocations `a`.
+pub(super) const ALLOCATION_COLUMNS: &str =
+    "a.invoice_id, a.payment_id, a.note_id, a.correction_id, a.kind, a.date, a.amount, a.held";
+
+pub(super) fn allocation_row(r: &Row) -> rusqlite::Result<Allocation> {
+    Ok(Allocation {
+        invoice_id: r.get(0)?,
+        payment_id: r.get(1)?,
+        note_id: r.get(2)?,
+        correction_id: r.get(3)?,
+        kind: kind_column(r.get_ref(4)?)?,
+        date: date_column(r.get_ref(5)?)?,
+        amount: r.get(6)?,
+        held: r.get(7)?,
+    })
+}
+
+pub(super) fn closing_row(r: &Row) -> rusqlite::Result<Closing> {
+    Ok(Closing {
+        invoice_id: r.get(0)?,
+        closed_on: date_column(r.get_ref(1)?)?,
+        reopened_on: date_column(r.get_ref(2)?)?,
+        by_adjustment: r.get(3)?,
+    })
+}
+
 /// Insert allocations in order, [`ALLOCATION_ROWS`] per statement: a million
 /// single-row inserts spent a third of their time starting and ending statements.
 /// (`OR FAIL`: see `bulk::sweep_invoice_states`.)
 pub(super) fn insert_allocations(conn: &Connection, allocations: &[Allocation]) -> Result<()> {
-    /// Allocations per insert statement (6 parameters each; SQLite allows 32,766).
+    /// Allocations per insert statement (8 parameters each; SQLite allows 32,766).
     const ALLOCATION_ROWS: usize = 64;
-    const COLUMNS: usize = 6;
+    const COLUMNS: usize = 8;
     let sql = |rows: usize| {
-        let values = vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
         format!(
-            "INSERT OR FAIL INTO allocations (invoice_id, payment_id, kind, date, amount, held) VALUES {values}"
+            "INSERT OR FAIL INTO allocations (invoice_id, payment_id, note_id, correction_id, kind, date, amount, held)
+             VALUES {values}"
         )
     };
     let chunks = allocations.chunks_exact(ALLOCATION_ROWS);
@@ -1323,10 +1846,12 @@ pub(super) fn insert_allocations(conn: &Connection, allocations: &[Allocation]) 
         let i = at * COLUMNS;
         stmt.raw_bind_parameter(i + 1, a.invoice_id)?;
         stmt.raw_bind_parameter(i + 2, a.payment_id)?;
-        stmt.raw_bind_parameter(i + 3, a.kind.as_str())?;
-        stmt.raw_bind_parameter(i + 4, DateText::new(a.date))?;
-        stmt.raw_bind_parameter(i + 5, a.amount)?;
-        stmt.raw_bind_parameter(i + 6, a.held)
+        stmt.raw_bind_parameter(i + 3, a.note_id)?;
+        stmt.raw_bind_parameter(i + 4, a.correction_id)?;
+        stmt.raw_bind_parameter(i + 5, a.kind.as_str())?;
+        stmt.raw_bind_parameter(i + 6, DateText::new(a.date))?;
+        stmt.raw_bind_parameter(i + 7, a.amount)?;
+        stmt.raw_bind_parameter(i + 8, a.held)
     };
     if chunks.len() > 0 {
         let mut many = conn.prepare_cached(&sql(ALLOCATION_ROWS))?;
