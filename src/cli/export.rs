@@ -9,12 +9,13 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::domain::LedgerError;
-use crate::domain::entities::{Client, Invoice, Payment};
+use crate::domain::entities::{Client, ClientChangeEntry, Correction, Invoice, Payment};
 use crate::domain::error::io_reason;
 use crate::domain::text::counted;
 use crate::ledger::export::{
-    CLIENT_HEADER, ExportSink, INVOICE_HEADER, JsonSink, PAYMENT_HEADER, SETTINGS_HEADER, client_record,
-    invoice_record, payment_record,
+    CLIENT_CHANGE_HEADER, CLIENT_HEADER, CORRECTION_HEADER, ExportSink, INVOICE_HEADER, JsonSink,
+    PAYMENT_HEADER, SETTINGS_HEADER, client_change_record, client_record, correction_record, invoice_record,
+    payment_record,
 };
 use crate::store::sqlite::Access;
 
@@ -26,9 +27,10 @@ pub enum ExportFormat {
 
 /// Export the whole ledger: CSV files that `ar import --dir` reads back, or JSON
 ///
-/// --dir writes ledger.csv (settings), clients.csv, invoices.csv and payments.csv:
-/// the import layouts plus the columns that carry the rest (terms with discounts,
-/// descriptions, voids, payment currencies). Text cells a spreadsheet would run as a
+/// --dir writes ledger.csv (settings), clients.csv, invoices.csv, payments.csv,
+/// corrections.csv and client_changes.csv: the import layouts plus the columns that
+/// carry the rest (terms with discounts, descriptions, voids, payment currencies and
+/// ids, who entered each fact and when). Text cells a spreadsheet would run as a
 /// formula are written with a leading ' and import removes it again.
 ///
 /// Examples:
@@ -128,9 +130,14 @@ pub fn run_export(ctx: &mut Context, args: ExportArgs) -> Result<()> {
                     return Err(e);
                 }
             };
+            let corrections = if counts.corrections > 0 {
+                format!(", {}", counted(counts.corrections, "correction"))
+            } else {
+                String::new()
+            };
             writeln!(
                 ctx.out,
-                "Exported {}, {} and {} to {}",
+                "Exported {}, {}{corrections} and {} to {}",
                 counted(counts.clients as u64, "client"),
                 counted(counts.invoices as u64, "invoice"),
                 counted(counts.payments as u64, "payment"),
@@ -165,7 +172,7 @@ fn create(path: &Path) -> Result<File> {
     Ok(file)
 }
 
-/// The four CSV files of an export. Written under temporary names and renamed at the
+/// The CSV files of an export. Written under temporary names and renamed at the
 /// end, so a failed export never leaves a half-written backup in place.
 struct CsvDirSink {
     dir: PathBuf,
@@ -173,9 +180,19 @@ struct CsvDirSink {
     clients: csv::Writer<BufWriter<File>>,
     invoices: csv::Writer<BufWriter<File>>,
     payments: csv::Writer<BufWriter<File>>,
+    corrections: csv::Writer<BufWriter<File>>,
+    client_changes: csv::Writer<BufWriter<File>>,
 }
 
-const FILES: [&str; 4] = ["ledger.csv", "clients.csv", "invoices.csv", "payments.csv"];
+/// In the order `ar import --dir` reads them back.
+pub(super) const FILES: [&str; 6] = [
+    "ledger.csv",
+    "clients.csv",
+    "invoices.csv",
+    "payments.csv",
+    "corrections.csv",
+    "client_changes.csv",
+];
 
 impl CsvDirSink {
     fn create(dir: &Path) -> Result<CsvDirSink> {
@@ -191,11 +208,20 @@ impl CsvDirSink {
             clients: open(FILES[1], &CLIENT_HEADER)?,
             invoices: open(FILES[2], &INVOICE_HEADER)?,
             payments: open(FILES[3], &PAYMENT_HEADER)?,
+            corrections: open(FILES[4], &CORRECTION_HEADER)?,
+            client_changes: open(FILES[5], &CLIENT_CHANGE_HEADER)?,
         })
     }
 
     fn finish(self) -> Result<()> {
-        for mut w in [self.ledger, self.clients, self.invoices, self.payments] {
+        for mut w in [
+            self.ledger,
+            self.clients,
+            self.invoices,
+            self.payments,
+            self.corrections,
+            self.client_changes,
+        ] {
             w.flush()?;
         }
         // Every target must be replaceable before the first is replaced, so a backup
@@ -251,5 +277,13 @@ impl ExportSink for CsvDirSink {
 
     fn payment(&mut self, p: &Payment) -> Result<()> {
         write_guarded(&mut self.payments, &payment_record(p))
+    }
+
+    fn correction(&mut self, c: &Correction) -> Result<()> {
+        write_guarded(&mut self.corrections, &correction_record(c))
+    }
+
+    fn client_change(&mut self, c: &ClientChangeEntry) -> Result<()> {
+        write_guarded(&mut self.client_changes, &client_change_record(c))
     }
 }

@@ -19,16 +19,20 @@ pub enum KindArg {
     Clients,
     Invoices,
     Payments,
+    Corrections,
 }
 
-/// Import clients, invoices or payments from CSV, all or nothing
+/// Import clients, invoices, payments or corrections from CSV, all or nothing
 ///
 /// Columns are matched by header name (extra columns are ignored):
 ///   clients:  code, name, [email, terms_days, credit_limit, discount]
 ///   invoices: number, client, issue_date, amount, [due_date, currency, description,
 ///             terms_days, discount, voided_on, void_reason]
-///   payments: client, date, amount, [invoice, reference, currency]
-/// (the layouts `ar export` writes; --dir also reads its ledger.csv: key, value)
+///   payments: client, date, amount, [invoice, reference, currency, id]
+///   corrections: kind, client, date, [amount, currency, invoice, payment,
+///             after_payment, reason, reference]
+/// (the layouts `ar export` writes, with entered_at and entered_by; --dir also
+/// reads its ledger.csv: key, value, and client_changes.csv)
 /// Any bad row means nothing is written; the first 20 errors are listed with their
 /// line and column. Payments are allocated as `ar pay` would, in date and row order.
 /// A file whose exact content was imported into this ledger before is refused
@@ -38,7 +42,7 @@ pub enum KindArg {
 /// Examples:
 ///   ar import clients clients.csv
 ///   cat payments.csv | ar import payments -
-///   ar import --dir exported/              # clients, invoices, payments in that order
+///   ar import --dir exported/              # clients, invoices, payments, corrections
 ///   ar import invoices big.csv --dry-run   # validate only
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
@@ -49,7 +53,8 @@ pub struct ImportArgs {
     /// CSV file, or - for standard input
     #[arg(requires = "kind")]
     file: Option<PathBuf>,
-    /// Import ledger.csv (settings), clients.csv, invoices.csv and payments.csv from this directory
+    /// Import ledger.csv (settings), clients.csv, invoices.csv, payments.csv, corrections.csv
+    /// and client_changes.csv from this directory
     #[arg(long, conflicts_with_all = ["kind", "file"], value_name = "DIR")]
     dir: Option<PathBuf>,
     /// Check every row and report every error, but write nothing
@@ -120,6 +125,7 @@ fn kind_of(kind: KindArg) -> ImportKind {
         KindArg::Clients => ImportKind::Clients,
         KindArg::Invoices => ImportKind::Invoices,
         KindArg::Payments => ImportKind::Payments,
+        KindArg::Corrections => ImportKind::Corrections,
     }
 }
 
@@ -178,6 +184,8 @@ fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
         (ImportKind::Clients, "clients.csv"),
         (ImportKind::Invoices, "invoices.csv"),
         (ImportKind::Payments, "payments.csv"),
+        (ImportKind::Corrections, "corrections.csv"),
+        (ImportKind::ClientChanges, "client_changes.csv"),
     ] {
         let path = dir.join(name);
         if path.exists() {
@@ -200,6 +208,7 @@ fn summary_line(s: &ImportSummary) -> String {
         (s.clients, "client"),
         (s.invoices, "invoice"),
         (s.payments, "payment"),
+        (s.corrections, "correction"),
     ] {
         if n > 0 {
             parts.push(counted(n, noun));

@@ -17,6 +17,17 @@ pub struct Client {
     pub credit_limit: Option<Money>,
     #[serde(serialize_with = "terms_as_text")]
     pub terms: Terms,
+    /// Who entered it, and when: carried by an export (other listings leave it out).
+    #[serde(flatten)]
+    pub entered: Option<Entered>,
+}
+
+/// Who entered a fact, and when (the audit trail), where a listing carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entered {
+    /// UTC, `2026-11-23T09:15:02Z`.
+    pub entered_at: String,
+    pub entered_by: String,
 }
 
 /// An invoice with its balance as of now (after every entry in the ledger).
@@ -43,6 +54,11 @@ pub struct Invoice {
     /// The day the void takes effect: from then on the invoice counts for nothing.
     pub void_from: Option<Date>,
     pub void_reason: Option<String>,
+    /// Who entered it and its void, and when (an export carries them).
+    #[serde(flatten)]
+    pub entered: Option<Entered>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub void_entered: Option<Entered>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,6 +91,9 @@ pub struct Payment {
     pub reference: Option<String>,
     /// What is held as credit now.
     pub unapplied: Money,
+    /// Who entered it, and when (an export carries it).
+    #[serde(flatten)]
+    pub entered: Option<Entered>,
 }
 
 /// What an allocation is: how an amount moved onto an invoice (or, for a refund
@@ -233,6 +252,17 @@ pub struct Correction {
     pub after_payment: i64,
     pub entered_at: Option<String>,
     pub entered_by: Option<String>,
+}
+
+/// A change of a client's master data, as an export carries it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientChangeEntry {
+    pub client: String,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    #[serde(flatten)]
+    pub entered: Option<Entered>,
 }
 
 /// One line of the audit trail (`ar log`).

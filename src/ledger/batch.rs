@@ -14,7 +14,7 @@ use anyhow::Result;
 use super::{ClientBook, Settings};
 use crate::domain::entities::Client;
 use crate::domain::{Date, LedgerError};
-use crate::store::{ClientId, WriteTxn};
+use crate::store::{Author, ClientChange, ClientId, WriteTxn};
 
 /// What one batch entered (for an import's summary).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,10 +55,14 @@ pub struct Batch<'t> {
     pub(super) entered_reversal: bool,
     /// The batch is an import (see [`Batch::refuse`]).
     pub(super) importing: bool,
+    /// Who writes the batch, and when (the audit trail).
+    author: Author,
+    /// Payments an import entered: their ids in the exported ledger, and here.
+    pub(super) imported_payments: std::collections::BTreeMap<i64, i64>,
 }
 
 impl<'t> Batch<'t> {
-    pub(super) fn new(txn: &'t mut dyn WriteTxn, settings: Settings) -> Batch<'t> {
+    pub(super) fn new(txn: &'t mut dyn WriteTxn, settings: Settings, author: Author) -> Batch<'t> {
         Batch {
             txn,
             settings,
@@ -70,6 +74,8 @@ impl<'t> Batch<'t> {
             first_invoice_id: None,
             entered_reversal: false,
             importing: false,
+            author,
+            imported_payments: std::collections::BTreeMap::new(),
         }
     }
 
@@ -162,6 +168,72 @@ impl<'t> Batch<'t> {
             .client_by_code(code.trim(), self.settings.currency)?
             .map(|c| c.id);
         Ok(entry_index(id, self.first_client_id))
+    }
+}
+
+impl Batch<'_> {
+    /// Enter what follows as entered by someone else, at another time (an import of
+    /// an export's audit columns), or (`None`) before the audit trail began.
+    pub(super) fn enter_as(
+        &mut self,
+        entered: Option<&crate::domain::entities::Entered>,
+    ) -> anyhow::Result<()> {
+        match entered {
+            Some(e) => self.txn.set_author(Some(&Author {
+                entered_at: e.entered_at.clone(),
+                entered_by: e.entered_by.clone(),
+                command: self.author.command.clone(),
+            })),
+            None => self.txn.set_author(None),
+        }
+    }
+
+    /// Enter what follows as this batch's own author again.
+    pub(super) fn enter_as_self(&mut self) -> anyhow::Result<()> {
+        self.txn.set_author(Some(&self.author))
+    }
+
+    /// The id here of the payment an export numbered `id` (as it is, when this
+    /// import did not enter it).
+    pub(super) fn imported_payment(&self, id: i64) -> i64 {
+        self.imported_payments.get(&id).copied().unwrap_or(id)
+    }
+
+    /// The place among payments here of what came after the exported payment `id`
+    /// (0: before every one of the export's).
+    pub(super) fn imported_payment_before(&self, id: i64) -> i64 {
+        if self.imported_payments.is_empty() {
+            return id;
+        }
+        match self.imported_payments.range(..=id).next_back() {
+            Some((_, &here)) => here,
+            None => self.imported_payments.values().min().map_or(0, |first| first - 1),
+        }
+    }
+
+    /// Record a change of a client's master data from the audit trail of an export.
+    pub(super) fn import_client_change(
+        &mut self,
+        code: &str,
+        field: &str,
+        old: Option<String>,
+        new: Option<String>,
+    ) -> anyhow::Result<()> {
+        let client = self.client(code)?;
+        let field = ["name", "email", "terms", "credit_limit"]
+            .into_iter()
+            .find(|f| *f == field)
+            .ok_or_else(|| LedgerError::BadValue {
+                what: "client change field".into(),
+                input: field.to_string(),
+                reason: "one of name, email, terms, credit_limit".into(),
+            })?;
+        self.txn.record_client_change(&ClientChange {
+            client_id: client.id,
+            field,
+            old,
+            new,
+        })
     }
 }
 

@@ -73,6 +73,7 @@ impl Batch<'_> {
             },
             terms: new.terms.unwrap_or(self.settings.terms),
             code,
+            entered: None,
         };
         client.id = self.txn.insert_client(&client)?;
         self.first_client_id.get_or_insert(client.id);

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Ledger;
 use crate::domain::Terms;
-use crate::domain::entities::{Client, Invoice, Payment};
+use crate::domain::entities::{Client, ClientChangeEntry, Correction, Entered, Invoice, Payment};
 
 /// Where export rows go: one writer per file, or one JSON document.
 pub trait ExportSink {
@@ -17,6 +17,8 @@ pub trait ExportSink {
     fn client(&mut self, c: &Client) -> Result<()>;
     fn invoice(&mut self, i: &Invoice) -> Result<()>;
     fn payment(&mut self, p: &Payment) -> Result<()>;
+    fn correction(&mut self, c: &Correction) -> Result<()>;
+    fn client_change(&mut self, c: &ClientChangeEntry) -> Result<()>;
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -24,6 +26,7 @@ pub struct ExportCounts {
     pub clients: u64,
     pub invoices: u64,
     pub payments: u64,
+    pub corrections: u64,
 }
 
 impl Ledger {
@@ -55,14 +58,29 @@ impl Ledger {
                     sink.borrow_mut().payment(&p)
                 },
             )?;
+            let sink = sink.into_inner();
+            txn.corrections(None, &mut |c| {
+                counts.corrections += 1;
+                sink.correction(&c)
+            })?;
+            txn.client_changes(&mut |c| sink.client_change(&c))?;
             Ok(counts)
         })
     }
 }
 
 pub const SETTINGS_HEADER: [&str; 2] = ["key", "value"];
-pub const CLIENT_HEADER: [&str; 6] = ["code", "name", "email", "terms_days", "credit_limit", "discount"];
-pub const INVOICE_HEADER: [&str; 11] = [
+pub const CLIENT_HEADER: [&str; 8] = [
+    "code",
+    "name",
+    "email",
+    "terms_days",
+    "credit_limit",
+    "discount",
+    "entered_at",
+    "entered_by",
+];
+pub const INVOICE_HEADER: [&str; 16] = [
     "number",
     "client",
     "issue_date",
@@ -74,8 +92,50 @@ pub const INVOICE_HEADER: [&str; 11] = [
     "discount",
     "voided_on",
     "void_reason",
+    "void_from",
+    "entered_at",
+    "entered_by",
+    "void_entered_at",
+    "void_entered_by",
 ];
-pub const PAYMENT_HEADER: [&str; 6] = ["client", "date", "amount", "invoice", "reference", "currency"];
+/// `id`: the payment's id in the exported ledger, which corrections.csv refers to.
+pub const PAYMENT_HEADER: [&str; 9] = [
+    "client",
+    "date",
+    "amount",
+    "invoice",
+    "reference",
+    "currency",
+    "id",
+    "entered_at",
+    "entered_by",
+];
+/// `payment`: the payment a reversal reverses; `after_payment`: the correction's
+/// place among payments in entry order (both ids of payments.csv's `id`); `amount`
+/// empty: whatever was open, or all that fitted.
+pub const CORRECTION_HEADER: [&str; 13] = [
+    "id",
+    "kind",
+    "client",
+    "date",
+    "amount",
+    "currency",
+    "invoice",
+    "payment",
+    "after_payment",
+    "reason",
+    "reference",
+    "entered_at",
+    "entered_by",
+];
+pub const CLIENT_CHANGE_HEADER: [&str; 6] = ["client", "field", "old", "new", "entered_at", "entered_by"];
+
+fn entered_cells(e: &Option<Entered>) -> [String; 2] {
+    match e {
+        Some(e) => [e.entered_at.clone(), e.entered_by.clone()],
+        None => [String::new(), String::new()],
+    }
+}
 
 /// `2/10` of `2/10 net 30`, empty without a discount.
 pub fn discount_text(t: &Terms) -> String {
@@ -86,7 +146,8 @@ pub fn discount_text(t: &Terms) -> String {
     text.split(" net ").next().unwrap_or_default().to_string()
 }
 
-pub fn client_record(c: &Client) -> [String; 6] {
+pub fn client_record(c: &Client) -> [String; 8] {
+    let [at, by] = entered_cells(&c.entered);
     [
         c.code.clone(),
         c.name.clone(),
@@ -94,10 +155,14 @@ pub fn client_record(c: &Client) -> [String; 6] {
         c.terms.net_days.to_string(),
         c.credit_limit.map(|m| m.plain()).unwrap_or_default(),
         discount_text(&c.terms),
+        at,
+        by,
     ]
 }
 
-pub fn invoice_record(i: &Invoice) -> [String; 11] {
+pub fn invoice_record(i: &Invoice) -> [String; 16] {
+    let [at, by] = entered_cells(&i.entered);
+    let [void_at, void_by] = entered_cells(&i.void_entered);
     [
         i.number.clone(),
         i.client.clone(),
@@ -110,10 +175,16 @@ pub fn invoice_record(i: &Invoice) -> [String; 11] {
         discount_text(&i.terms),
         i.voided_on.map(|d| d.to_string()).unwrap_or_default(),
         i.void_reason.clone().unwrap_or_default(),
+        i.void_from.map(|d| d.to_string()).unwrap_or_default(),
+        at,
+        by,
+        void_at,
+        void_by,
     ]
 }
 
-pub fn payment_record(p: &Payment) -> [String; 6] {
+pub fn payment_record(p: &Payment) -> [String; 9] {
+    let [at, by] = entered_cells(&p.entered);
     [
         p.client.clone(),
         p.date.to_string(),
@@ -121,6 +192,48 @@ pub fn payment_record(p: &Payment) -> [String; 6] {
         p.invoice.clone().unwrap_or_default(),
         p.reference.clone().unwrap_or_default(),
         p.currency.code().to_string(),
+        p.id.to_string(),
+        at,
+        by,
+    ]
+}
+
+pub fn correction_record(c: &Correction) -> [String; 13] {
+    let entered = c
+        .entered_at
+        .clone()
+        .zip(c.entered_by.clone())
+        .map(|(entered_at, entered_by)| Entered {
+            entered_at,
+            entered_by,
+        });
+    let [at, by] = entered_cells(&entered);
+    [
+        c.id.to_string(),
+        c.kind.as_str().to_string(),
+        c.client.clone(),
+        c.date.to_string(),
+        c.amount.map(|m| m.plain()).unwrap_or_default(),
+        c.currency.code().to_string(),
+        c.invoice.clone().unwrap_or_default(),
+        c.payment_id.map(|p| p.to_string()).unwrap_or_default(),
+        c.after_payment.to_string(),
+        c.reason.clone().unwrap_or_default(),
+        c.reference.clone().unwrap_or_default(),
+        at,
+        by,
+    ]
+}
+
+pub fn client_change_record(c: &ClientChangeEntry) -> [String; 6] {
+    let [at, by] = entered_cells(&c.entered);
+    [
+        c.client.clone(),
+        c.field.clone(),
+        c.old.clone().unwrap_or_default(),
+        c.new.clone().unwrap_or_default(),
+        at,
+        by,
     ]
 }
 
@@ -177,7 +290,7 @@ impl<W: Write> JsonSink<W> {
 }
 
 /// The document's arrays, in the order they are written.
-const SECTIONS: [&str; 3] = ["clients", "invoices", "payments"];
+const SECTIONS: [&str; 5] = ["clients", "invoices", "payments", "corrections", "client_changes"];
 
 fn rank(section: &str) -> usize {
     SECTIONS
@@ -210,5 +323,13 @@ impl<W: Write> ExportSink for JsonSink<W> {
 
     fn payment(&mut self, p: &Payment) -> Result<()> {
         self.element("payments", p)
+    }
+
+    fn correction(&mut self, c: &Correction) -> Result<()> {
+        self.element("corrections", c)
+    }
+
+    fn client_change(&mut self, c: &ClientChangeEntry) -> Result<()> {
+        self.element("client_changes", c)
     }
 }

@@ -125,7 +125,7 @@ impl Ledger {
             command: "library".into(),
         });
         let run = |txn: &mut dyn WriteTxn| -> Result<T> {
-            txn.set_author(&author)?;
+            txn.set_author(Some(&author))?;
             let settings = match read_settings(txn)? {
                 Some(s) => s,
                 None => {
@@ -134,7 +134,7 @@ impl Ledger {
                     s
                 }
             };
-            let mut batch = Batch::new(txn, settings);
+            let mut batch = Batch::new(txn, settings, author.clone());
             let value = f(&mut batch)?;
             batch.finish()?;
             Ok(value)
@@ -302,6 +302,7 @@ mod tests {
             email: None,
             credit_limit: None,
             terms: Terms::net(30),
+            entered: None,
         };
         let long = "a-client-code-longer-than-thirty-two-bytes";
         let mut book = ClientBook::default();

@@ -31,7 +31,7 @@ mod tests;
 use anyhow::Result;
 
 use crate::domain::entities::{
-    AllocationLine, Client, Correction, CorrectionKind, Invoice, LogEntry, Payment,
+    AllocationLine, Client, ClientChangeEntry, Correction, CorrectionKind, Invoice, LogEntry, Payment,
 };
 use crate::domain::{Currency, Date, Terms};
 pub use crate::engine::replay::{
@@ -248,6 +248,9 @@ pub trait ReadTxn {
         f: &mut dyn FnMut(Correction) -> Result<()>,
     ) -> Result<()>;
 
+    /// Every change of a client's master data, in entry order (an export's).
+    fn client_changes(&mut self, f: &mut dyn FnMut(ClientChangeEntry) -> Result<()>) -> Result<()>;
+
     /// What correction `id` moved: its allocations, in the order the replay made them.
     fn correction_allocations(&mut self, id: CorrectionId) -> Result<Vec<AllocationLine>>;
 
@@ -305,8 +308,10 @@ pub trait WriteTxn: ReadTxn {
     fn lock_client(&mut self, code: &str, limit_currency: Currency) -> Result<Option<Client>>;
 
     /// Who and when the entries this transaction writes from now on were entered
-    /// (every fact records it; the store keeps one batch per distinct author).
-    fn set_author(&mut self, author: &Author) -> Result<()>;
+    /// (every fact records it; the store keeps one batch per distinct author), or
+    /// (`None`) that they were entered before the audit trail began (an import of
+    /// an export of such a ledger).
+    fn set_author(&mut self, author: Option<&Author>) -> Result<()>;
 
     /// Record a change of a client's master data (with the author last set).
     fn record_client_change(&mut self, change: &ClientChange) -> Result<()>;

@@ -23,10 +23,13 @@ use anyhow::Result;
 use sha2::{Digest, Sha256};
 
 use self::csv_reader::{CsvErrorKind, CsvReader, Record};
-use super::export::{CLIENT_HEADER, INVOICE_HEADER, PAYMENT_HEADER, SETTINGS_HEADER};
+use super::export::{
+    CLIENT_CHANGE_HEADER, CLIENT_HEADER, CORRECTION_HEADER, INVOICE_HEADER, PAYMENT_HEADER, SETTINGS_HEADER,
+};
 use super::invoices::CheckedInvoice;
 use super::payments::CheckedPayment;
-use super::{Batch, Ledger, NewClient, NewInvoice, NewPayment, Settings};
+use super::{Batch, Ledger, NewClient, NewCorrection, NewInvoice, NewPayment, Settings};
+use crate::domain::entities::{CorrectionKind, Entered};
 use crate::domain::{Date, Field, LedgerError, Terms, parse_date};
 use crate::store::{ImportRecord, InvoiceLookup, WriteHint};
 
@@ -44,6 +47,11 @@ pub enum ImportKind {
     Clients,
     Invoices,
     Payments,
+    /// `corrections.csv` of an export: credit notes, write-offs, credit applied,
+    /// refunds and reversals.
+    Corrections,
+    /// `client_changes.csv` of an export: the audit trail's changes of clients.
+    ClientChanges,
 }
 
 impl ImportKind {
@@ -53,6 +61,8 @@ impl ImportKind {
             ImportKind::Clients => "clients",
             ImportKind::Invoices => "invoices",
             ImportKind::Payments => "payments",
+            ImportKind::Corrections => "corrections",
+            ImportKind::ClientChanges => "client changes",
         }
     }
 
@@ -64,6 +74,8 @@ impl ImportKind {
             ImportKind::Clients => (&["code", "name"], &CLIENT_HEADER),
             ImportKind::Invoices => (&["number", "client", "issue_date", "amount"], &INVOICE_HEADER),
             ImportKind::Payments => (&["client", "date", "amount"], &PAYMENT_HEADER),
+            ImportKind::Corrections => (&["kind", "client", "date"], &CORRECTION_HEADER),
+            ImportKind::ClientChanges => (&["client", "field"], &CLIENT_CHANGE_HEADER),
         }
     }
 }
@@ -157,6 +169,7 @@ pub struct ImportSummary {
     pub clients: u64,
     pub invoices: u64,
     pub payments: u64,
+    pub corrections: u64,
     /// Distinct clients the invoices and payments belong to.
     pub for_clients: u64,
     pub dry_run: bool,
@@ -224,6 +237,7 @@ impl Ledger {
                 .fold(0u64, u64::saturating_add)
         };
         let result = self.write(WriteHint { entries }, |batch| {
+            batch.importing = true;
             let mut summary = ImportSummary {
                 dry_run: options.dry_run,
                 ..ImportSummary::default()
@@ -233,8 +247,17 @@ impl Ledger {
                 import_file(batch, source, options, &mut summary, &mut errors, progress)?;
             }
             let entered = batch.entered();
-            (summary.clients, summary.invoices, summary.payments) =
-                (entered.clients, entered.invoices, entered.payments);
+            (
+                summary.clients,
+                summary.invoices,
+                summary.payments,
+                summary.corrections,
+            ) = (
+                entered.clients,
+                entered.invoices,
+                entered.payments,
+                entered.corrections,
+            );
             summary.for_clients = batch.clients_entered() as u64;
             if errors.total > 0 {
                 return Err(ImportErrors {
@@ -271,6 +294,10 @@ struct Header {
 }
 
 impl Header {
+    fn has(&self, column: &str) -> bool {
+        self.index.iter().any(|(c, _)| *c == column)
+    }
+
     /// The trimmed cell, without the `'` that `ar export` puts before a text a
     /// spreadsheet would run as a formula (or before a text that itself begins with
     /// `'`, so that one survives the round trip); `None` when empty.
@@ -309,10 +336,18 @@ fn import_file(
     };
     let mut rows = 0u64;
     let mut digest = None;
+    // Who entered the rows (an export's audit columns), as last told to the store.
+    let mut author: Option<Option<Entered>> = None;
     let mut apply = |item: Item| -> Result<()> {
         match item {
-            Item::Row { line, row } => {
+            Item::Row { line, row, entered } => {
                 rows += 1;
+                if let Some(entered) = entered
+                    && author.as_ref() != Some(&entered)
+                {
+                    batch.enter_as(entered.as_ref())?;
+                    author = Some(entered);
+                }
                 apply_row(batch, &file, line, row, summary, errors)
             }
             Item::Refused(e) => {
@@ -369,6 +404,13 @@ fn import_file(
             .map_err(|_| crate::internal!("the CSV reader thread panicked"))?;
         outcome
     })?;
+    if author.is_some() {
+        batch.enter_as_self()?;
+    }
+    // What corrections do is the replay's: one refused is refused for the import.
+    if kind == ImportKind::Corrections && errors.total == 0 {
+        batch.replay()?;
+    }
     let Some(sha256) = digest.filter(|_| rows > 0) else {
         return Ok(());
     };
@@ -410,8 +452,14 @@ fn shown_time(utc: &str) -> String {
 /// them would cost an allocation per row for the few others' sake.)
 #[allow(clippy::large_enum_variant)]
 enum Item {
-    /// A row checked as far as it can be without the ledger.
-    Row { line: u64, row: ReadRow },
+    /// A row checked as far as it can be without the ledger, and who entered it
+    /// (when the file says: an export; `Some(None)` for a fact entered before the
+    /// audit trail).
+    Row {
+        line: u64,
+        row: ReadRow,
+        entered: Option<Option<Entered>>,
+    },
     /// A row (or the file) refused before it reached the ledger.
     Refused(RowError),
     /// Bytes of the file read so far.
@@ -432,7 +480,18 @@ enum ReadRow {
         /// (from, given on, reason)
         voided: Option<(Date, Date, Option<String>)>,
     },
-    Payment(CheckedPayment),
+    Payment {
+        payment: CheckedPayment,
+        /// Its id in the exported ledger (corrections.csv refers to it).
+        exported_id: Option<i64>,
+    },
+    Correction(NewCorrection),
+    ClientChange {
+        client: String,
+        field: String,
+        old: Option<String>,
+        new: Option<String>,
+    },
     /// An invoice or payment row whose own fields are refused: reported unless its
     /// client is unknown, which is said first (as a single command does).
     Refused {
@@ -477,10 +536,30 @@ fn apply_row(
                 .map(|()| errors.invoice_lines.push(line))
                 .map_err(classify)
         }
-        ReadRow::Payment(new) => {
+        ReadRow::Correction(mut new) => {
+            // Payments by their ids in the exported ledger, when this import entered them.
+            new.payment = new.payment.map(|id| batch.imported_payment(id));
+            new.after_payment = new.after_payment.map(|id| batch.imported_payment_before(id));
+            batch.record_correction(new).map(|_| ()).map_err(classify)
+        }
+        ReadRow::ClientChange {
+            client,
+            field,
+            old,
+            new,
+        } => batch
+            .import_client_change(&client, &field, old, new)
+            .map_err(classify),
+        ReadRow::Payment {
+            payment: new,
+            exported_id,
+        } => {
             let referenced = new.has_reference();
             match batch.record_checked_payment(new) {
                 Ok(recorded) => {
+                    if let Some(old) = exported_id {
+                        batch.imported_payments.insert(old, recorded.id);
+                    }
                     if recorded.repeats > 0 {
                         summary.warning_count += 1;
                         if summary.warnings.len() < MAX_LISTED {
@@ -859,9 +938,20 @@ fn read_file(
                 ImportKind::Clients => read_client(&header, &record, settings),
                 ImportKind::Invoices => read_invoice(&header, &record, settings),
                 ImportKind::Payments => read_payment(&header, &record, settings, invoices),
+                ImportKind::Corrections => read_correction(&header, &record),
+                ImportKind::ClientChanges => read_client_change(&header, &record),
             };
+            let entered = header.has("entered_at").then(|| {
+                header
+                    .get(&record, "entered_at")
+                    .zip(header.get(&record, "entered_by"))
+                    .map(|(at, by)| Entered {
+                        entered_at: at.to_string(),
+                        entered_by: by.to_string(),
+                    })
+            });
             match row {
-                Ok(row) => Item::Row { line, row },
+                Ok(row) => Item::Row { line, row, entered },
                 Err((column, reason)) => refused(line, &column, reason),
             }
         };
@@ -1008,12 +1098,77 @@ fn read_payment(
         reference: h.get(r, "reference").map(str::to_string),
     }
     .check(settings.currency, invoices);
+    let exported_id = match h.get(r, "id") {
+        Some(id) => Some(id.parse::<i64>().map_err(|_| {
+            (
+                "id".to_string(),
+                format!("invalid payment id `{id}`: a whole number, as `ar export` writes it"),
+            )
+        })?),
+        None => None,
+    };
     // The writer looks the client up first, as `ar pay` does.
     Ok(match payment {
-        Ok(payment) => ReadRow::Payment(payment),
+        Ok(payment) => ReadRow::Payment { payment, exported_id },
         Err(e) => ReadRow::Refused {
             client: client.to_string(),
             refusal: refusal(e),
         },
+    })
+}
+
+fn read_correction(h: &Header, r: &Record) -> Result<ReadRow, Refusal> {
+    let kind_text = required(h, r, "kind")?;
+    let kind = CorrectionKind::parse(kind_text).ok_or_else(|| {
+        (
+            "kind".to_string(),
+            format!(
+                "unknown kind `{kind_text}`: one of {}",
+                CorrectionKind::ALL.map(|k| k.as_str()).join(", ")
+            ),
+        )
+    })?;
+    let date = parse_date(required(h, r, "date")?).map_err(|e| refusal(e.in_field(Field::Date)))?;
+    let id = |column: &'static str| -> Result<Option<i64>, Refusal> {
+        match h.get(r, column) {
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+                (
+                    column.to_string(),
+                    format!("invalid payment id `{v}`: a whole number (payments.csv's id)"),
+                )
+            }),
+            None => Ok(None),
+        }
+    };
+    let payment = id("payment")?;
+    if kind == CorrectionKind::Reversal && payment.is_none() {
+        return Err((
+            "payment".into(),
+            "a reversal names the payment it reverses".into(),
+        ));
+    }
+    Ok(ReadRow::Correction(NewCorrection {
+        kind: Some(kind),
+        // (A reversal's client is its payment's.)
+        client: (kind != CorrectionKind::Reversal)
+            .then(|| required(h, r, "client").map(str::to_string))
+            .transpose()?,
+        amount: h.get(r, "amount").map(str::to_string),
+        currency: h.get(r, "currency").map(str::to_string),
+        date: Some(date),
+        invoice: h.get(r, "invoice").map(str::to_string),
+        payment,
+        reason: h.get(r, "reason").map(str::to_string),
+        reference: h.get(r, "reference").map(str::to_string),
+        after_payment: id("after_payment")?,
+    }))
+}
+
+fn read_client_change(h: &Header, r: &Record) -> Result<ReadRow, Refusal> {
+    Ok(ReadRow::ClientChange {
+        client: required(h, r, "client")?.to_string(),
+        field: required(h, r, "field")?.to_string(),
+        old: h.get(r, "old").map(str::to_string),
+        new: h.get(r, "new").map(str::to_string),
     })
 }

@@ -11,7 +11,8 @@ use super::bulk::Bulk;
 use super::columns::{DateText, NOT_YET, currency_column, date_column, date_or_not_yet, kind_column};
 use super::{APPLICATION_ID, MIGRATIONS, schema_version};
 use crate::domain::entities::{
-    AllocationLine, Client, Correction, CorrectionKind, Invoice, InvoiceStatus, LogEntry, Payment,
+    AllocationLine, Client, ClientChangeEntry, Correction, CorrectionKind, Entered, Invoice, InvoiceStatus,
+    LogEntry, Payment,
 };
 use crate::domain::{Currency, Date, LedgerError, Money, Terms};
 use crate::engine::replay::{
@@ -282,7 +283,20 @@ fn client_row(row: &Row, limit_currency: Currency) -> rusqlite::Result<Client> {
             discount_bp: row.get(6)?,
             discount_days: row.get(7)?,
         },
+        entered: None,
     })
+}
+
+/// Who entered it and when, from two columns (`b.entered_at, b.entered_by` of a
+/// LEFT JOIN of batches) starting at `at`.
+fn entered_columns(row: &Row, at: usize) -> rusqlite::Result<Option<Entered>> {
+    let (entered_at, entered_by): (Option<String>, Option<String>) = (row.get(at)?, row.get(at + 1)?);
+    Ok(entered_at
+        .zip(entered_by)
+        .map(|(entered_at, entered_by)| Entered {
+            entered_at,
+            entered_by,
+        }))
 }
 
 /// Invoice columns; `{settled}` is replaced by the allocated amount wanted (as of a
@@ -359,6 +373,8 @@ fn invoice_row(row: &Row, client: String, as_of: Date) -> rusqlite::Result<Invoi
         voided_on,
         void_from,
         void_reason: row.get(14)?,
+        entered: None,
+        void_entered: None,
     })
 }
 
@@ -466,6 +482,7 @@ fn payment_row(r: &Row, client: String, invoice: Option<String>) -> rusqlite::Re
         invoice,
         reference: r.get(6)?,
         unapplied: Money::new(r.get(7)?, currency),
+        entered: None,
     })
 }
 
@@ -1150,6 +1167,25 @@ impl ReadTxn for SqliteTxn<'_> {
         Ok(())
     }
 
+    fn client_changes(&mut self, f: &mut dyn FnMut(ClientChangeEntry) -> Result<()>) -> Result<()> {
+        self.settle()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT c.code, x.field, x.old, x.new, b.entered_at, b.entered_by FROM client_changes x
+             JOIN clients c ON c.id = x.client_id JOIN batches b ON b.id = x.batch ORDER BY x.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(ClientChangeEntry {
+                client: r.get(0)?,
+                field: r.get(1)?,
+                old: r.get(2)?,
+                new: r.get(3)?,
+                entered: entered_columns(r, 4)?,
+            })?;
+        }
+        Ok(())
+    }
+
     fn correction_allocations(&mut self, id: CorrectionId) -> Result<Vec<AllocationLine>> {
         self.settle()?;
         let currency: Option<String> = self
@@ -1280,11 +1316,21 @@ impl ReadTxn for SqliteTxn<'_> {
         f: &mut dyn FnMut(Client) -> Result<()>,
     ) -> Result<()> {
         self.settle()?;
-        let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients ORDER BY id");
+        let sql = format!(
+            "SELECT {}, b.entered_at, b.entered_by FROM clients LEFT JOIN batches b ON b.id = clients.batch
+             ORDER BY clients.id",
+            CLIENT_COLUMNS
+                .split(", ")
+                .map(|c| format!("clients.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            f(client_row(r, limit_currency)?)?;
+            let mut client = client_row(r, limit_currency)?;
+            client.entered = entered_columns(r, 8)?;
+            f(client)?;
         }
         Ok(())
     }
@@ -1306,19 +1352,23 @@ impl ReadTxn for SqliteTxn<'_> {
         };
         let everything = crate::domain::dates::end_of_time();
         let mut numbers = NumberTable::default();
+        // (Batches are few: each look-up is in the cache.)
         let sql = format!(
-            "SELECT {} FROM invoices i ORDER BY i.id",
+            "SELECT {}, b.entered_at, b.entered_by, v.entered_at, v.entered_by FROM invoices i
+             LEFT JOIN batches b ON b.id = i.batch LEFT JOIN batches v ON v.id = i.void_batch ORDER BY i.id",
             invoice_columns("i.client_id", SETTLED_NET)
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let inv = invoice_row(r, code(r.get(2)?)?, everything)?;
+            let mut inv = invoice_row(r, code(r.get(2)?)?, everything)?;
+            inv.entered = entered_columns(r, 17)?;
+            inv.void_entered = entered_columns(r, 19)?;
             numbers.push(inv.id, &inv.number);
             invoice(inv)?;
         }
         let sql = format!(
-            "SELECT {} FROM payments p ORDER BY p.id",
+            "SELECT {}, b.entered_at, b.entered_by FROM payments p LEFT JOIN batches b ON b.id = p.batch ORDER BY p.id",
             payment_columns("p.client_id", "p.invoice_id", "p.unapplied")
         );
         let mut stmt = self.conn.prepare(&sql)?;
@@ -1328,7 +1378,9 @@ impl ReadTxn for SqliteTxn<'_> {
                 .get::<_, Option<i64>>(5)?
                 .and_then(|id| numbers.get(id))
                 .map(str::to_string);
-            payment(payment_row(r, code(r.get(1)?)?, number)?)?;
+            let mut p = payment_row(r, code(r.get(1)?)?, number)?;
+            p.entered = entered_columns(r, 8)?;
+            payment(p)?;
         }
         Ok(())
     }
@@ -1390,7 +1442,11 @@ impl WriteTxn for SqliteTxn<'_> {
         self.client_by_code(code, limit_currency)
     }
 
-    fn set_author(&mut self, author: &Author) -> Result<()> {
+    fn set_author(&mut self, author: Option<&Author>) -> Result<()> {
+        let Some(author) = author else {
+            self.batch = None;
+            return Ok(());
+        };
         if let Some(&id) = self.batches.get(author) {
             self.batch = Some(id);
             return Ok(());
