@@ -275,16 +275,17 @@ impl Bulk {
         &mut self,
         conn: &Connection,
         inv: &NewInvoiceRow,
+        batch: Option<i64>,
     ) -> Result<Option<InvoiceId>> {
         if !self.numbers_dropped() {
             return Ok(None); // the unique index checks it: inserted alone, refused alone
         }
-        self.rows.invoice(conn, inv).map(Some)
+        self.rows.invoice(conn, inv, batch).map(Some)
     }
 
     /// Take a payment to insert with others: its id, as SQLite would give it.
-    pub(super) fn buffer_payment(&mut self, conn: &Connection, p: &NewPaymentRow) -> Result<i64> {
-        self.rows.payment(conn, p)
+    pub(super) fn buffer_payment(&mut self, conn: &Connection, p: &NewPaymentRow, batch: Option<i64>) -> Result<i64> {
+        self.rows.payment(conn, p, batch)
     }
 
     /// Insert the rows waiting, before a statement reads their table.
@@ -867,6 +868,7 @@ struct PendingInvoice {
     amount: i64,
     terms: crate::domain::Terms,
     description: Option<String>,
+    batch: Option<i64>,
 }
 
 struct PendingPayment {
@@ -877,6 +879,7 @@ struct PendingPayment {
     amount: i64,
     invoice_id: Option<InvoiceId>,
     reference: Option<String>,
+    batch: Option<i64>,
 }
 
 impl Pending {
@@ -893,7 +896,7 @@ impl Pending {
         Ok(id)
     }
 
-    fn invoice(&mut self, conn: &Connection, inv: &NewInvoiceRow) -> Result<InvoiceId> {
+    fn invoice(&mut self, conn: &Connection, inv: &NewInvoiceRow, batch: Option<i64>) -> Result<InvoiceId> {
         let id = Pending::next(conn, &mut self.next_invoice, "invoices")?;
         self.invoices.push(PendingInvoice {
             id,
@@ -905,6 +908,7 @@ impl Pending {
             amount: inv.amount,
             terms: inv.terms,
             description: inv.description.map(str::to_string),
+            batch,
         });
         if self.invoices.len() == ROWS {
             self.insert_invoices(conn)?;
@@ -912,7 +916,7 @@ impl Pending {
         Ok(id)
     }
 
-    fn payment(&mut self, conn: &Connection, p: &NewPaymentRow) -> Result<i64> {
+    fn payment(&mut self, conn: &Connection, p: &NewPaymentRow, batch: Option<i64>) -> Result<i64> {
         let id = Pending::next(conn, &mut self.next_payment, "payments")?;
         self.payments.push(PendingPayment {
             id,
@@ -922,6 +926,7 @@ impl Pending {
             amount: p.amount,
             invoice_id: p.invoice_id,
             reference: p.reference.map(str::to_string),
+            batch,
         });
         if self.payments.len() == ROWS {
             self.insert_payments(conn)?;
@@ -938,13 +943,13 @@ impl Pending {
         if self.invoices.is_empty() {
             return Ok(());
         }
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; self.invoices.len()].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; self.invoices.len()].join(", ");
         let mut stmt = conn.prepare_cached(&format!(
             "INSERT INTO invoices (id, number, client_id, currency, issue_date, due_date, amount, terms_days,
-             discount_bp, discount_days, description) VALUES {values}"
+             discount_bp, discount_days, description, batch) VALUES {values}"
         ))?;
         for (k, inv) in self.invoices.iter().enumerate() {
-            let at = k * 11;
+            let at = k * 12;
             stmt.raw_bind_parameter(at + 1, inv.id)?;
             stmt.raw_bind_parameter(at + 2, inv.number.as_str())?;
             stmt.raw_bind_parameter(at + 3, inv.client_id)?;
@@ -956,6 +961,7 @@ impl Pending {
             stmt.raw_bind_parameter(at + 9, inv.terms.discount_bp)?;
             stmt.raw_bind_parameter(at + 10, inv.terms.discount_days)?;
             stmt.raw_bind_parameter(at + 11, inv.description.as_deref())?;
+            stmt.raw_bind_parameter(at + 12, inv.batch)?;
         }
         stmt.raw_execute()?;
         self.invoices.clear();
@@ -967,13 +973,13 @@ impl Pending {
             return Ok(());
         }
         // Inserted as applied in full on their date (see `WriteTxn::insert_payment`).
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, 0, ?)"; self.payments.len()].join(", ");
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"; self.payments.len()].join(", ");
         let mut stmt = conn.prepare_cached(&format!(
             "INSERT INTO payments (id, client_id, currency, date, amount, invoice_id, reference, unapplied,
-             applied_on) VALUES {values}"
+             applied_on, batch) VALUES {values}"
         ))?;
         for (k, p) in self.payments.iter().enumerate() {
-            let at = k * 8;
+            let at = k * 9;
             let date = DateText::new(p.date);
             stmt.raw_bind_parameter(at + 1, p.id)?;
             stmt.raw_bind_parameter(at + 2, p.client_id)?;
@@ -983,6 +989,7 @@ impl Pending {
             stmt.raw_bind_parameter(at + 6, p.invoice_id)?;
             stmt.raw_bind_parameter(at + 7, p.reference.as_deref())?;
             stmt.raw_bind_parameter(at + 8, &date)?;
+            stmt.raw_bind_parameter(at + 9, p.batch)?;
         }
         stmt.raw_execute()?;
         self.payments.clear();

@@ -1567,9 +1567,10 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn insert_invoice(&mut self, inv: &NewInvoiceRow) -> Result<InvoiceId> {
         let conn = self.conn;
+        let batch = self.batch;
         if let Some(bulk) = self.loading_lookups()? {
             bulk.before_invoice(conn, inv.number)?;
-            if let Some(id) = bulk.buffer_invoice(conn, inv)? {
+            if let Some(id) = bulk.buffer_invoice(conn, inv, batch)? {
                 bulk.entered_invoice(id, inv);
                 return Ok(id);
             }
@@ -1636,9 +1637,10 @@ impl WriteTxn for SqliteTxn<'_> {
 
     fn insert_payment(&mut self, p: &NewPaymentRow) -> Result<PaymentId> {
         let conn = self.conn;
+        let batch = self.batch;
         if let Some(bulk) = self.loading_lookups()? {
             bulk.before_payment(conn)?;
-            let id = bulk.buffer_payment(conn, p)?;
+            let id = bulk.buffer_payment(conn, p, batch)?;
             bulk.entered_payment(id, p);
             return Ok(id);
         }
