@@ -17,7 +17,7 @@ ar=${CARGO_TARGET_DIR:-target}/release/ar
 export AR_DB=$db
 
 cargo build --release --quiet
-if [ ! -f "$data/payments.csv" ]; then
+if [ ! -f "$data/corrections.csv" ]; then
     echo "generating $n invoices into $data ..."
     $ar demo --csv "$data" --invoices "$n" --seed 1 --end 2026-06-30 >/dev/null
 fi
@@ -48,6 +48,7 @@ fi
 run "import clients" "" $ar import clients "$data/clients.csv"
 run "import invoices" "" $ar import invoices "$data/invoices.csv"
 run "import payments" "3 imports < 8 s, < 200 MB" $ar import payments "$data/payments.csv"
+run "import corrections (a few percent adjusted)" "" $ar import corrections "$data/corrections.csv"
 run "aging as of the last day (2026-06-30)" "< 0.5 s, < 100 MB" $ar aging --as-of 2026-06-30
 run "aging a year earlier (2025-06-30)" "< 1.5 s, < 100 MB" $ar aging --as-of 2025-06-30
 run "aging --format json" "" $ar aging --as-of 2026-06-30 --format json

@@ -147,14 +147,14 @@ fn write_sample_csv(ctx: &mut Context, spec: &GenSpec, dir: &std::path::Path) ->
         reason: io_reason(&e),
     })?;
     let generated = generate(spec);
-    write_csv(&generated, dir).map_err(|e| LedgerError::File {
+    write_csv(&generated, dir, spec.seed).map_err(|e| LedgerError::File {
         action: "write the sample into",
         path: dir.display().to_string(),
         reason: io_reason(&e),
     })?;
     writeln!(
         ctx.out,
-        "Wrote {} (clients.csv, invoices.csv, payments.csv: {}, {}, {}); import them with: ar import --dir {}",
+        "Wrote {} (clients.csv, invoices.csv, payments.csv, corrections.csv: {}, {}, {}); import them with: ar import --dir {}",
         dir.display(),
         counted(generated.clients.len() as u64, "client"),
         counted(generated.invoices.len() as u64, "invoice"),

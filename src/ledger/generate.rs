@@ -110,6 +110,9 @@ struct Rng {
 
 /// The stream every invoice and payment is drawn from, in generation order.
 const INVOICE_STREAM: u64 = 0;
+/// The corrections of a generated ledger (credit notes, write-offs, reversals,
+/// credit applied) draw from their own stream, so the rest is as it always was.
+const CORRECTION_STREAM: u64 = u64::MAX;
 /// Client `i` draws from stream `CLIENT_STREAM_BASE + i`, so a client's attributes depend only on the seed
 /// and its position: a 13-client ledger's first 12 clients are the 12-client ledger's clients.
 const CLIENT_STREAM_BASE: u64 = 1;
@@ -736,11 +739,131 @@ pub fn generate(spec: &GenSpec) -> Generated {
 
 const WRITE_BUFFER_BYTES: usize = 1 << 16;
 
-/// Write clients.csv, invoices.csv, payments.csv into `dir` (which exists).
-pub fn write_csv(g: &Generated, dir: &Path) -> io::Result<()> {
+/// Write clients.csv, invoices.csv, payments.csv and corrections.csv into `dir`
+/// (which exists).
+pub fn write_csv(g: &Generated, dir: &Path, seed: u64) -> io::Result<()> {
     write_file(&dir.join("clients.csv"), |out| write_clients_csv(g, out))?;
     write_file(&dir.join("invoices.csv"), |out| write_invoices_csv(g, out))?;
-    write_file(&dir.join("payments.csv"), |out| write_payments_csv(g, out))
+    write_file(&dir.join("payments.csv"), |out| write_payments_csv(g, out))?;
+    write_file(&dir.join("corrections.csv"), |out| {
+        write_corrections_csv(g, seed, out)
+    })
+}
+
+/// A few percent of the invoices corrected, as a wholesaler's ledger is: about 1 in
+/// 100 gets a credit note (a tenth of it, a week after issue), 1 in 100 of the older
+/// ones is written off (what is left of it, four months after issue), 1 in 200
+/// payments is reversed three days after it, 1 in 500 invoices brings a goodwill
+/// credit on account, and every tenth client has its credit applied on the last day.
+/// None of them can be refused: the stated amounts are credit notes', which never
+/// are; the rest follow the replay. A fresh ledger numbers payments in file order,
+/// which the reversals name.
+fn write_corrections_csv(g: &Generated, seed: u64, out: &mut impl Write) -> io::Result<()> {
+    let codes = client_code_fields(g);
+    let end = g
+        .invoices
+        .iter()
+        .map(|i| i.issue)
+        .chain(g.payments.iter().map(|p| p.date))
+        .max()
+        .unwrap_or(Date::MIN);
+    let mut rng = Rng::for_stream(seed, CORRECTION_STREAM);
+    let mut rows: Vec<(Date, Vec<u8>)> = Vec::new();
+    let line = |kind: &[u8],
+                client: u32,
+                date: Date,
+                amount: Option<i64>,
+                invoice: Option<u32>,
+                payment: Option<u64>,
+                reason: &[u8]| {
+        let mut line = Vec::with_capacity(96);
+        line.extend_from_slice(kind);
+        line.push(b',');
+        line.extend_from_slice(&codes[client as usize]);
+        line.push(b',');
+        push_date(&mut line, date);
+        line.push(b',');
+        if let Some(a) = amount {
+            push_cents(&mut line, a);
+        }
+        line.push(b',');
+        if let Some(i) = invoice {
+            push_numbered(&mut line, b"INV-", u64::from(i) + 1);
+        }
+        line.push(b',');
+        if let Some(p) = payment {
+            push_unsigned(&mut line, p);
+        }
+        line.push(b',');
+        line.extend_from_slice(reason);
+        line.push(b'\n');
+        (date, line)
+    };
+    for (i, inv) in g.invoices.iter().enumerate() {
+        let i = i as u32;
+        let roll = rng.below(1000);
+        let later = |days: i64| date_at(day_number(inv.issue) + days).filter(|d| *d <= end);
+        if roll < 10 {
+            if let Some(date) = later(7) {
+                rows.push(line(
+                    b"credit_note",
+                    inv.client,
+                    date,
+                    Some((inv.amount / 10).max(1)),
+                    Some(i),
+                    None,
+                    b"damaged goods",
+                ));
+            }
+        } else if roll < 20 {
+            if let Some(date) = later(120) {
+                rows.push(line(
+                    b"write_off",
+                    inv.client,
+                    date,
+                    None,
+                    Some(i),
+                    None,
+                    b"uncollectable",
+                ));
+            }
+        } else if roll < 22 {
+            rows.push(line(
+                b"credit_note",
+                inv.client,
+                inv.issue,
+                Some(2_000),
+                None,
+                None,
+                b"goodwill",
+            ));
+        }
+    }
+    for (k, p) in g.payments.iter().enumerate() {
+        if rng.below(200) == 0
+            && let Some(date) = date_at(day_number(p.date) + 3).filter(|d| *d <= end)
+        {
+            rows.push(line(
+                b"reversal",
+                p.client,
+                date,
+                None,
+                None,
+                Some(k as u64 + 1),
+                b"cheque bounced",
+            ));
+        }
+    }
+    for client in (0..g.clients.len() as u32).step_by(10) {
+        rows.push(line(b"credit_application", client, end, None, None, None, b""));
+    }
+    // In date order (stable: generation order within a day), as a bookkeeper enters them.
+    rows.sort_by_key(|(date, _)| *date);
+    out.write_all(b"kind,client,date,amount,invoice,payment,reason\n")?;
+    for (_, line) in rows {
+        out.write_all(&line)?;
+    }
+    Ok(())
 }
 
 fn write_file(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>) -> io::Result<()> {
@@ -1468,7 +1591,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ar-generate-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let g = generate(&spec(500, Some(12), 1));
-        write_csv(&g, &dir)?;
+        write_csv(&g, &dir, 1)?;
         let expected = csv_bytes(&g);
         for (name, bytes) in ["clients.csv", "invoices.csv", "payments.csv"]
             .iter()
@@ -1476,6 +1599,9 @@ mod tests {
         {
             assert_eq!(&std::fs::read(dir.join(name))?, bytes, "{name}");
         }
+        let corrections = std::fs::read_to_string(dir.join("corrections.csv"))?;
+        assert!(corrections.starts_with("kind,client,date,amount,invoice,payment,reason\n"));
+        assert!(corrections.lines().count() > 2, "{corrections}");
         assert_eq!(expected[1].iter().filter(|&&b| b == b'\n').count(), 501);
         std::fs::remove_dir_all(&dir)
     }

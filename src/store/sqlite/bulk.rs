@@ -284,7 +284,12 @@ impl Bulk {
     }
 
     /// Take a payment to insert with others: its id, as SQLite would give it.
-    pub(super) fn buffer_payment(&mut self, conn: &Connection, p: &NewPaymentRow, batch: Option<i64>) -> Result<i64> {
+    pub(super) fn buffer_payment(
+        &mut self,
+        conn: &Connection,
+        p: &NewPaymentRow,
+        batch: Option<i64>,
+    ) -> Result<i64> {
         self.rows.payment(conn, p, batch)
     }
 
