@@ -191,10 +191,11 @@ fn run_client_show(ctx: &mut Context, args: ClientShowArgs) -> Result<()> {
             for b in &detail.summary.balances {
                 writeln!(
                     out,
-                    "  balance:      {} open ({} overdue), {} unapplied credit",
+                    "  balance:      {} open ({} overdue), {} unapplied credit, {} net",
                     b.open,
                     b.overdue.grouped(),
-                    b.unapplied.grouped()
+                    b.unapplied.grouped(),
+                    b.net.grouped()
                 )?;
             }
             if !detail.open_invoices.is_empty() {
