@@ -9,7 +9,7 @@ use crate::domain::dates::add_days;
 use crate::domain::entities::{AllocationKind, AllocationLine, Invoice};
 use crate::domain::text::clean_text;
 use crate::domain::{Currency, Date, Field, LedgerError, Money, Terms};
-use crate::store::{InvoiceFilter, InvoiceId, NewInvoiceRow, ReadTxn, WriteHint};
+use crate::store::{ClientId, InvoiceFilter, InvoiceId, NewInvoiceRow, ReadTxn, WriteHint};
 
 pub struct NewInvoice {
     pub client: String,
@@ -239,17 +239,26 @@ impl Batch<'_> {
             }
             .into());
         }
-        self.void_entered_invoice(found.id, &invoice.number, invoice.issue_date, on, on, reason)?;
-        self.mark(found.client_id, on);
+        self.void_entered_invoice(
+            found.id,
+            found.client_id,
+            &invoice.number,
+            invoice.issue_date,
+            on,
+            on,
+            reason,
+        )?;
         Ok(found.id)
     }
 
     /// Void an invoice this batch just entered (an import of an export's void
     /// invoice): only its own fields are checked, since nothing can be allocated to
     /// an invoice that is void from its entry on.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn void_entered_invoice(
         &mut self,
         id: InvoiceId,
+        client_id: ClientId,
         number: &str,
         issued: Date,
         on: Date,
@@ -267,7 +276,10 @@ impl Batch<'_> {
         let reason = reason
             .map(|r| clean_text(Field::VoidReason, r, 500))
             .transpose()?;
-        self.txn.void_invoice(id, on, given_on, reason.as_deref())
+        self.txn.void_invoice(id, on, given_on, reason.as_deref())?;
+        // The replay derives what the void does from its date on.
+        self.mark(client_id, on);
+        Ok(())
     }
 }
 

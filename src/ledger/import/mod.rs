@@ -519,18 +519,22 @@ fn apply_row(
             .map(|_| errors.client_lines.push(line))
             .map_err(classify),
         ReadRow::Invoice { invoice, voided } => {
-            let (number, issued) = (invoice.number.clone(), invoice.issue_date);
+            let (number, issued, client) =
+                (invoice.number.clone(), invoice.issue_date, invoice.client.clone());
             batch
                 .add_checked_invoice(invoice)
                 .and_then(|id| match voided {
-                    Some((from, given_on, reason)) => batch.void_entered_invoice(
-                        id,
-                        number.as_deref().unwrap_or(""),
-                        issued,
-                        from,
-                        given_on,
-                        reason.as_deref(),
-                    ),
+                    Some((from, given_on, reason)) => batch.client(&client).and_then(|c| {
+                        batch.void_entered_invoice(
+                            id,
+                            c.id,
+                            number.as_deref().unwrap_or(""),
+                            issued,
+                            from,
+                            given_on,
+                            reason.as_deref(),
+                        )
+                    }),
                     None => Ok(()),
                 })
                 .map(|()| errors.invoice_lines.push(line))
