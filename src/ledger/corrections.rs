@@ -144,7 +144,8 @@ impl Batch<'_> {
             reference: reference.as_deref(),
             after_payment: new.after_payment,
         })?;
-        self.mark(client.id, Date::MIN);
+        // (What it does is dated from its own date: nothing before it changes.)
+        self.mark(client.id, date);
         self.entered.corrections += 1;
         self.entered_for.insert(client.id);
         Ok(id)

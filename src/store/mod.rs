@@ -405,12 +405,15 @@ pub fn replay_each<T: WriteTxn + ?Sized>(
         if scope.is_empty() {
             continue;
         }
-        let from = scope.from;
-        txn.save_replay(
-            client,
-            from,
-            replay(scope.invoices, scope.payments, scope.corrections),
-        )?;
+        // The replay is causal: entries from `from` on change nothing dated before
+        // it (an allocation, or whether a source of credit held any after its own
+        // date), so only what is dated from then on is saved, however early the
+        // scope began (a client with corrections replays whole).
+        let from = from.max(scope.from);
+        let mut outcome = replay(scope.invoices, scope.payments, scope.corrections);
+        outcome.allocations.retain(|a| a.date >= from);
+        outcome.closings.retain(|c| c.reopened_on >= from);
+        txn.save_replay(client, from, outcome)?;
     }
     Ok(())
 }
