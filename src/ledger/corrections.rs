@@ -266,34 +266,33 @@ fn refusal(txn: &mut dyn ReadTxn, problem: Problem) -> Result<LedgerError> {
             match stored {
                 // Entered by this write: it asks for more than there is.
                 None => {
-                    let (available, advice) = match kind {
+                    let invoice = c.invoice.clone().unwrap_or_default();
+                    let (what, available, advice) = match kind {
                         CorrectionKind::WriteOff => (
-                            format!("the {} open on {} then", money(done), c.date),
+                            format!("a write-off on {invoice}"),
+                            format!("the {} open on it on {}", money(done), c.date),
                             format!(
                                 "write off {} or less, or leave out --amount to write off what is open",
                                 money(done)
                             ),
                         ),
                         CorrectionKind::CreditApplication => (
-                            format!(
-                                "the {} of credit that can be applied on {} then",
-                                money(done),
-                                c.date
-                            ),
+                            format!("credit applied for {}", c.client),
+                            format!("the {} of credit that can be applied on {}", money(done), c.date),
                             "apply less, or leave out --amount to apply all that fits".to_string(),
                         ),
                         _ => (
-                            format!(
-                                "the {} of credit {} holds on {} then",
-                                money(done),
-                                c.client,
-                                c.date
-                            ),
-                            format!("refund {} or less", money(done)),
+                            format!("a refund to {}", c.client),
+                            format!("the {} of credit {} holds on {}", money(done), c.client, c.date),
+                            if done == 0 {
+                                "nothing to refund then; see `ar client show` for its credit".to_string()
+                            } else {
+                                format!("refund {} or less", money(done))
+                            },
                         ),
                     };
                     LedgerError::MoreThanAvailable {
-                        what: format!("a {} of {}", kind.noun(), c.client),
+                        what,
                         stated: money(stated),
                         available,
                         advice,
