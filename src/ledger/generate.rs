@@ -1616,7 +1616,7 @@ mod tests {
         let generated = started.elapsed();
         let dir = std::env::temp_dir().join(format!("ar-generate-million-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        write_csv(&g, &dir)?;
+        write_csv(&g, &dir, 1)?;
         let total = started.elapsed();
         println!(
             "clients {} invoices {} payments {}: generate {:?}, generate+write {:?}",

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::*;
+use crate::domain::entities::AllocationKind;
 use crate::domain::error::Busy;
 use crate::domain::{LedgerError, Money, parse_date};
 use crate::engine::replay::replay;
@@ -40,6 +41,29 @@ fn client(code: &str) -> Client {
         email: None,
         credit_limit: None,
         terms: Terms::net(30),
+        entered: None,
+    }
+}
+
+fn correction(
+    kind: CorrectionKind,
+    client_id: ClientId,
+    date: &str,
+    amount: Option<i64>,
+    invoice_id: Option<InvoiceId>,
+    payment_id: Option<PaymentId>,
+) -> NewCorrectionRow<'static> {
+    NewCorrectionRow {
+        kind,
+        client_id,
+        currency: usd(),
+        date: d(date),
+        amount,
+        invoice_id,
+        payment_id,
+        reason: None,
+        reference: None,
+        after_payment: None,
     }
 }
 
@@ -76,7 +100,7 @@ fn payment(
 /// Replay `client` from `from` in `txn`, as the ledger's driver does.
 fn replay_client(txn: &mut dyn WriteTxn, client: ClientId, from: Date) -> Result<()> {
     let scope = txn.replay_scope(client, from)?;
-    if scope.payments.is_empty() {
+    if scope.is_empty() {
         return Ok(());
     }
     let from = scope.from;
@@ -800,6 +824,226 @@ pub(super) fn two_writers_at_once_take_distinct_numbers_and_replay_correctly(b: 
     Ok(())
 }
 
+/// The credit as of `as_of`, per client, and the open balances, as reports read them.
+fn credit_and_open(read: &mut dyn ReadTxn, as_of: &str) -> Result<(i64, Vec<i64>)> {
+    let mut credit = 0;
+    read.credit_items(d(as_of), None, &mut |item| {
+        credit += item.unapplied;
+        Ok(())
+    })?;
+    let mut open = Vec::new();
+    read.open_items(d(as_of), None, false, &mut |item| {
+        open.push(item.open);
+        Ok(())
+    })?;
+    open.sort();
+    Ok((credit, open))
+}
+
+pub(super) fn corrections_are_kept_and_read_as_of_their_dates(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let (c, [i1, i2], p) = small_ledger(&mut *store, b.hint())?;
+    // INV-1 10,000 paid 2026-02-01; INV-2 5,000 with 2,000 paid then, 3,000 open.
+    let mut txn = store.write(b.hint())?;
+    let note = txn.insert_correction(&correction(
+        CorrectionKind::CreditNote,
+        c,
+        "2026-02-10",
+        Some(4_000),
+        Some(i2),
+        None,
+    ))?;
+    let write_off = txn.insert_correction(&correction(
+        CorrectionKind::WriteOff,
+        c,
+        "2026-02-20",
+        None,
+        Some(i2),
+        None,
+    ))?;
+    let reversal = txn.insert_correction(&correction(
+        CorrectionKind::Reversal,
+        c,
+        "2026-03-01",
+        None,
+        None,
+        Some(p),
+    ))?;
+    assert!(note < write_off && write_off < reversal, "ids in entry order");
+    // A payment is reversed once.
+    let again = txn.insert_correction(&correction(
+        CorrectionKind::Reversal,
+        c,
+        "2026-03-02",
+        None,
+        None,
+        Some(p),
+    ));
+    assert!(matches!(
+        again.map_err(|e| e.downcast::<LedgerError>()),
+        Err(Ok(LedgerError::AlreadyReversed { .. }))
+    ));
+    replay_client(&mut *txn, c, Date::MIN)?;
+    txn.commit()?;
+    let mut read = store.read()?;
+    let scope = read.replay_scope(c, d("2026-06-01"))?;
+    assert_eq!(scope.from, Date::MIN, "a client with corrections replays whole");
+    assert_eq!(scope.corrections.len(), 3);
+    // 2026-02-10: the note takes the 3,000 open on INV-2; its other 1,000 is credit.
+    assert_eq!(credit_and_open(&mut *read, "2026-02-09")?, (0, vec![3_000]));
+    assert_eq!(credit_and_open(&mut *read, "2026-02-10")?, (1_000, vec![]));
+    // 2026-02-20: nothing left to write off; 2026-03-01: the payment's 12,000 is
+    // open again (10,000 on INV-1, 2,000 on INV-2).
+    assert_eq!(credit_and_open(&mut *read, "2026-02-28")?, (1_000, vec![]));
+    assert_eq!(
+        credit_and_open(&mut *read, "2026-03-01")?,
+        (1_000, vec![2_000, 10_000])
+    );
+    let n = read.correction(note)?.unwrap();
+    assert_eq!(
+        (n.kind, n.done.minor, n.unapplied.minor),
+        (CorrectionKind::CreditNote, 3_000, 1_000)
+    );
+    assert_eq!(read.correction(write_off)?.unwrap().done.minor, 0);
+    assert_eq!(read.reversal_of(p)?.map(|r| r.id), Some(reversal));
+    let lines: Vec<(AllocationKind, i64)> = read
+        .correction_allocations(reversal)?
+        .iter()
+        .map(|a| (a.kind, a.amount.minor))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (AllocationKind::Reversal, 10_000),
+            (AllocationKind::Reversal, 2_000)
+        ]
+    );
+    let lines: Vec<AllocationKind> = read.payment_allocations(p)?.iter().map(|a| a.kind).collect();
+    assert_eq!(
+        lines,
+        [
+            AllocationKind::Payment,
+            AllocationKind::Payment,
+            AllocationKind::Reversal,
+            AllocationKind::Reversal
+        ],
+        "where a payment went, and its reversal"
+    );
+    // Days to pay as of a date before the reversal counts INV-1 as paid then; after
+    // it, INV-1 is open again. (INV-2 closed by the credit note: never counted.)
+    let closed = |read: &mut dyn ReadTxn, until: &str| -> Result<Vec<Date>> {
+        let mut v = Vec::new();
+        read.closed_items(d("2025-01-01"), d(until), &mut |item| {
+            v.push(item.closed_on);
+            Ok(())
+        })?;
+        Ok(v)
+    };
+    assert_eq!(closed(&mut *read, "2026-02-28")?, [d("2026-02-01")]);
+    assert_eq!(closed(&mut *read, "2026-03-31")?, Vec::<Date>::new());
+    let stored = read.derived_state(c)?;
+    let fresh = replay(scope.invoices, scope.payments, scope.corrections);
+    assert_eq!(stored.closings, fresh.closings);
+    assert_eq!(stored.corrections.len(), 3);
+    assert_eq!(
+        stored
+            .allocations
+            .iter()
+            .filter(|a| a.invoice_id == Some(i1))
+            .count(),
+        2,
+        "INV-1: the payment, and its reversal"
+    );
+    Ok(())
+}
+
+pub(super) fn a_void_counts_until_its_date(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let mut txn = store.write(b.hint())?;
+    let c = txn.insert_client(&client("ACME"))?;
+    let v = txn.insert_invoice(&invoice("V-1", c, "2026-01-01", 7_000))?;
+    txn.void_invoice(v, d("2026-02-01"), d("2026-02-01"), Some("twice"))?;
+    replay_client(&mut *txn, c, d("2026-02-01"))?;
+    txn.commit()?;
+    let mut read = store.read()?;
+    assert_eq!(credit_and_open(&mut *read, "2026-01-31")?, (0, vec![7_000]));
+    assert_eq!(credit_and_open(&mut *read, "2026-02-01")?, (0, vec![]));
+    let issued = |read: &mut dyn ReadTxn, until: &str| -> Result<i64> {
+        let mut total = 0;
+        read.issued_amounts(d("2025-12-31"), d(until), &mut |_, amount| {
+            total += amount;
+            Ok(())
+        })?;
+        Ok(total)
+    };
+    assert_eq!(issued(&mut *read, "2026-01-31")?, 7_000);
+    assert_eq!(issued(&mut *read, "2026-02-01")?, 0);
+    use crate::domain::entities::InvoiceStatus;
+    assert_eq!(
+        read.invoice(v, d("2026-01-31"))?.unwrap().status,
+        InvoiceStatus::Open
+    );
+    assert_eq!(
+        read.invoice(v, d("2026-02-01"))?.unwrap().status,
+        InvoiceStatus::Void
+    );
+    assert!(read.invoice_ref("V-1")?.unwrap().void);
+    Ok(())
+}
+
+pub(super) fn every_fact_records_who_entered_it(b: &dyn Backend) -> Result<()> {
+    let mut store = b.fresh();
+    let mut txn = store.write(b.hint())?;
+    let author = Author {
+        entered_at: "2026-11-23T09:15:02Z".into(),
+        entered_by: "alice".into(),
+        command: "pay".into(),
+    };
+    txn.set_author(Some(&author))?;
+    let c = txn.insert_client(&client("ACME"))?;
+    let i = txn.insert_invoice(&invoice("INV-1", c, "2026-01-01", 100))?;
+    txn.set_author(None)?;
+    let p = txn.insert_payment(&payment(c, "2026-01-02", 100, None))?;
+    txn.set_author(Some(&author))?;
+    txn.record_client_change(&ClientChange {
+        client_id: c,
+        field: "name",
+        old: Some("ACME Ltd".into()),
+        new: Some("Acme".into()),
+    })?;
+    txn.commit()?;
+    let mut read = store.read()?;
+    let who = Some(("2026-11-23T09:15:02Z".to_string(), "alice".to_string()));
+    assert_eq!(read.entered(EntryKind::Invoice, i)?, who);
+    assert_eq!(
+        read.entered(EntryKind::Payment, p)?,
+        None,
+        "entered as before the audit trail"
+    );
+    let mut log = Vec::new();
+    read.log(Some(c), None, &mut |e| {
+        log.push((e.entry, e.entered_by));
+        Ok(())
+    })?;
+    assert_eq!(
+        log,
+        [
+            ("payment".to_string(), None),
+            ("client".to_string(), Some("alice".to_string())),
+            ("client_change".to_string(), Some("alice".to_string())),
+            ("invoice".to_string(), Some("alice".to_string())),
+        ],
+        "what has no author first, then by write and kind"
+    );
+    let mut since = 0;
+    read.log(None, Some(d("2026-11-24")), &mut |_| {
+        since += 1;
+        Ok(())
+    })?;
+    assert_eq!(since, 0);
+    Ok(())
+}
+
 /// The suite, instantiated for one backend: `storage_tests!(module, backend_expr)`.
 macro_rules! storage_tests {
     ($name:ident, $backend:expr) => {
@@ -810,6 +1054,9 @@ macro_rules! storage_tests {
             }
             storage_tests!(@each
                 settings_round_trip,
+                corrections_are_kept_and_read_as_of_their_dates,
+                a_void_counts_until_its_date,
+                every_fact_records_who_entered_it,
                 numbering_advances_and_a_rollback_gives_values_back,
                 clients_are_unique_in_any_ascii_case,
                 invoice_numbers_are_unique_in_any_ascii_case,
