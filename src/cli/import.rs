@@ -27,12 +27,14 @@ pub enum KindArg {
 /// Columns are matched by header name (extra columns are ignored):
 ///   clients:  code, name, [email, terms_days, credit_limit, discount]
 ///   invoices: number, client, issue_date, amount, [due_date, currency, description,
-///             terms_days, discount, voided_on, void_reason]
+///             terms_days, discount, voided_on, void_reason, void_from,
+///             void_entered_at, void_entered_by]
 ///   payments: client, date, amount, [invoice, reference, currency, id]
 ///   corrections: kind, client, date, [amount, currency, invoice, payment,
 ///             after_payment, reason, reference]
-/// (the layouts `ar export` writes, with entered_at and entered_by; --dir also
-/// reads its ledger.csv: key, value, and client_changes.csv)
+///   client changes (--dir: client_changes.csv): client, field, [old, new]
+/// (the layouts `ar export` writes, each with entered_at and entered_by; --dir also
+/// reads its ledger.csv: key, value)
 /// Any bad row means nothing is written; the first 20 errors are listed with their
 /// line and column. Payments are allocated as `ar pay` would, in date and row order.
 /// A file whose exact content was imported into this ledger before is refused

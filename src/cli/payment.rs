@@ -27,7 +27,7 @@ pub enum PaymentCommand {
 pub struct PaymentShowArgs {
     /// The payment's id (`ar payment list` shows them)
     id: i64,
-    /// Output: a table for people, JSON for programs
+    /// Output: a table for people, JSON (everything) or CSV (where it went) for programs
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }

@@ -279,6 +279,7 @@ pub struct LogEntry {
     pub client: String,
     /// The date of the fact (none for a client or a change).
     pub date: Option<Date>,
+    pub currency: Option<Currency>,
     pub amount: Option<Money>,
     /// The invoice it concerns, by number.
     pub invoice: Option<String>,

@@ -333,6 +333,13 @@ impl Ledger {
             let invoice = txn
                 .invoice(id, as_of)?
                 .ok_or_else(|| crate::internal!("invoice {id} vanished"))?;
+            if invoice.issue_date > as_of {
+                return Err(LedgerError::Refused(format!(
+                    "invoice `{}` was issued on {}: as of {as_of} it did not exist yet; give an --as-of on or after its issue date",
+                    invoice.number, invoice.issue_date
+                ))
+                .into());
+            }
             let allocations = txn.invoice_allocations(id, as_of)?;
             let entries = invoice_entries(&invoice, &allocations, as_of);
             Ok(InvoiceDetail {

@@ -137,7 +137,7 @@ pub fn log_sheet(entries: &[LogEntry]) -> Sheet {
             "currency",
             "amount",
             "invoice",
-            "payment",
+            "payment id",
             "detail",
         ]
         .map(Column::new)
@@ -152,7 +152,7 @@ pub fn log_sheet(entries: &[LogEntry]) -> Sheet {
             Cell::Int(e.id),
             Cell::text(&e.client),
             e.date.map_or(Cell::Empty, Cell::Date),
-            e.amount.map_or(Cell::Empty, |m| Cell::text(m.currency.code())),
+            e.currency.map_or(Cell::Empty, |c| Cell::text(c.code())),
             e.amount.map_or(Cell::Empty, Cell::Money),
             Cell::opt_text(e.invoice.as_deref()),
             e.payment_id.map_or(Cell::Empty, Cell::Int),

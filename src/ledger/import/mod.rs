@@ -40,6 +40,9 @@ pub const MAX_LISTED: usize = 20;
 /// entries a file holds.
 const BYTES_PER_ROW: u64 = 48;
 
+/// How many entries' work a correction row counts as, for the store's hint.
+const CORRECTION_WEIGHT: u64 = 40;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportKind {
     /// `ledger.csv` of an export: key,value settings.
@@ -233,7 +236,17 @@ impl Ledger {
         } else {
             sources
                 .iter()
-                .map(|s| s.size.map_or(u64::MAX, |n| n / BYTES_PER_ROW))
+                .map(|s| {
+                    // A correction replays its client from its first entry: a few
+                    // thousand of them are work like a load of the whole ledger.
+                    let per_row = if s.kind == ImportKind::Corrections {
+                        CORRECTION_WEIGHT
+                    } else {
+                        1
+                    };
+                    s.size
+                        .map_or(u64::MAX, |n| (n / BYTES_PER_ROW).saturating_mul(per_row))
+                })
                 .fold(0u64, u64::saturating_add)
         };
         let result = self.write(WriteHint { entries }, |batch| {

@@ -55,6 +55,32 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0003_corrections_audit.sql"),
 ];
 
+/// A copy in memory of the ledger on `conn` (of schema `version`), brought to this
+/// build's schema by the same migrations a write applies to the file.
+fn upgraded_copy(conn: &Connection, version: i64, address: &str) -> Result<Connection> {
+    let mut copy = Connection::open_in_memory()?;
+    rusqlite::backup::Backup::new(conn, &mut copy)?.run_to_completion(
+        1 << 14,
+        std::time::Duration::ZERO,
+        None,
+    )?;
+    let tx = copy.transaction()?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).map_err(|e| {
+            anyhow::Error::from(LedgerError::LedgerUnusable {
+                path: address.to_string(),
+                reason: format!(
+                    "the ledger {address} says it has schema {version} but cannot be brought to schema {} ({e}): it was changed outside ar; restore it from a backup",
+                    i + 1
+                ),
+            })
+        })?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(copy)
+}
+
 /// The schema version this build writes (and the newest it reads).
 pub fn schema_version() -> i64 {
     MIGRATIONS.len() as i64
@@ -106,6 +132,9 @@ pub struct SqliteStore {
     bulk_entries: u64,
     /// See [`SqliteStore::set_recent_closed`].
     recent_closed: i64,
+    /// A ledger of an older schema, read: a copy in memory brought to this
+    /// schema (reading never changes the file; the first write upgrades it).
+    upgraded: Option<Connection>,
 }
 
 /// A file's size and modification time, to tell whether anyone wrote it.
@@ -218,6 +247,7 @@ impl SqliteStore {
             immutable,
             bulk_entries: BULK_ENTRIES,
             recent_closed: txn::RECENT,
+            upgraded: None,
         };
         store.check_identity()?;
         if writable {
@@ -239,6 +269,7 @@ impl SqliteStore {
             immutable: None,
             bulk_entries: BULK_ENTRIES,
             recent_closed: txn::RECENT,
+            upgraded: None,
         };
         store.configure()?;
         Ok(store)
@@ -325,7 +356,18 @@ impl SqliteStore {
     }
 
     fn begin_read(&mut self) -> Result<txn::SqliteTxn<'_>> {
-        let mut txn = txn::SqliteTxn::begin(&self.conn, &self.address, txn::Mode::Read)?;
+        // The questions are asked in this schema's terms: a ledger of an older one
+        // is read through an upgraded copy in memory.
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > 0 && version < schema_version() {
+            if self.upgraded.is_none() {
+                self.upgraded = Some(upgraded_copy(&self.conn, version, &self.address)?);
+            }
+        } else {
+            self.upgraded = None;
+        }
+        let conn = self.upgraded.as_ref().unwrap_or(&self.conn);
+        let mut txn = txn::SqliteTxn::begin(conn, &self.address, txn::Mode::Read)?;
         txn.recent_closed = self.recent_closed;
         Ok(txn)
     }

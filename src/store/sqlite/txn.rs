@@ -146,16 +146,6 @@ impl<'c> SqliteTxn<'c> {
         txn.committed = Some(committed);
         txn.bulk = bulk_mode.map(Box::new);
         txn.migrate().map_err(|e| super::explain(e, address))?;
-        // A bulk load replays clients from its picture of invoices and payments; a
-        // ledger that holds corrections already is loaded row by row instead (the
-        // corrections a load enters itself come after its payments: it replays those).
-        let corrected: bool = txn
-            .conn
-            .query_row("SELECT EXISTS (SELECT 1 FROM corrections)", [], |r| r.get(0))
-            .map_err(explain)?;
-        if corrected && let Some(b) = txn.bulk.as_deref_mut() {
-            b.active = false;
-        }
         Ok(txn)
     }
 
@@ -1236,6 +1226,7 @@ impl ReadTxn for SqliteTxn<'_> {
                     (Some(a), Some(c)) => Some(Money::new(a, c)),
                     _ => None,
                 },
+                currency,
                 invoice: r.get(10)?,
                 payment_id: r.get(11)?,
                 detail: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
@@ -1718,10 +1709,14 @@ impl WriteTxn for SqliteTxn<'_> {
                 .all(|a| a.date >= scope_from && a.invoice_id.is_none_or(|i| scope.contains(&i)))
         });
         let from = DateText::new(scope_from);
+        // An invoice closed before the start has nothing from then on, and kept its
+        // state (the replay is causal): a client replayed whole for a correction
+        // rewrites only its invoices still open then.
+        let moving = |i: &&InvoiceState| i.closed_on.is_none_or(|c| c >= scope_from);
         let mut delete = self
             .conn
             .prepare_cached("DELETE FROM allocations WHERE invoice_id = ?1 AND date >= ?2")?;
-        for i in &outcome.invoices {
+        for i in outcome.invoices.iter().filter(moving) {
             delete.execute(params![i.id, from])?;
         }
         if !outcome.corrections.is_empty() {
@@ -1733,7 +1728,7 @@ impl WriteTxn for SqliteTxn<'_> {
             "UPDATE invoices SET settled = ?2, closed_on = ?3, closed_by_adjustment = ?4
              WHERE id = ?1 AND (settled <> ?2 OR closed_on <> ?3 OR closed_by_adjustment <> ?4)",
         )?;
-        for i in &outcome.invoices {
+        for i in outcome.invoices.iter().filter(moving) {
             update.execute(params![
                 i.id,
                 i.settled,
@@ -1744,7 +1739,12 @@ impl WriteTxn for SqliteTxn<'_> {
         let mut update = self.conn.prepare_cached(
             "UPDATE payments SET unapplied = ?2, applied_on = ?3 WHERE id = ?1 AND (unapplied <> ?2 OR applied_on <> ?3)",
         )?;
-        for p in &outcome.payments {
+        // (Likewise a payment applied in full before the start.)
+        for p in outcome
+            .payments
+            .iter()
+            .filter(|p| p.applied_on.is_none_or(|a| a >= scope_from))
+        {
             update.execute(params![p.id, p.unapplied, DateText::or_not_yet(p.applied_on)])?;
         }
         Ok(())
@@ -1839,11 +1839,11 @@ pub(super) fn save_corrections(
             DateText::or_not_yet(c.applied_on)
         ])?;
     }
-    let mut delete =
-        conn.prepare_cached("DELETE FROM closings WHERE invoice_id = ?1 AND reopened_on >= ?2")?;
-    for i in &outcome.invoices {
-        delete.execute(params![i.id, from])?;
-    }
+    // (The client's closings undone from then on: one query, not one per invoice.)
+    conn.prepare_cached(
+        "DELETE FROM closings WHERE reopened_on >= ?2 AND invoice_id IN (SELECT id FROM invoices WHERE client_id = ?1)",
+    )?
+    .execute(params![client, from])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO closings (invoice_id, closed_on, reopened_on, by_adjustment) VALUES (?1, ?2, ?3, ?4)",
     )?;
