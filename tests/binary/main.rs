@@ -277,6 +277,21 @@ fn tour_runs_as_written_on(today: &str) {
         "{raw}"
     );
     assert!(!raw.contains("INV-7") && !raw.contains("INV-0002"), "{raw}");
+    // The void takes effect from today: a report as of an earlier day (after
+    // INV-0002's issue on 2026-11-10) still counts it.
+    let raw = binary_ok(
+        &l,
+        &[
+            "invoice",
+            "list",
+            "--open",
+            "--as-of",
+            "2026-11-15",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(raw.contains(r#""number": "INV-0002""#), "{raw}");
     for args in &commands_after(&readme, "### Reports") {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = l.run_binary(&args);

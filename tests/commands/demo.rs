@@ -139,14 +139,24 @@ fn demo_options_shape_the_sample() {
 }
 
 #[test]
-fn demo_csv_writes_the_three_import_files_and_no_ledger() {
+fn demo_csv_writes_the_four_import_files_and_no_ledger() {
     let l = TestLedger::new();
     let dir = l.path().join("gen");
     generated_csv(&l, &dir, 60, 3);
     let names: Vec<String> = crate::common::files(&dir).into_keys().collect();
-    assert_eq!(names, ["clients.csv", "invoices.csv", "payments.csv"]);
+    assert_eq!(
+        names,
+        ["clients.csv", "corrections.csv", "invoices.csv", "payments.csv"]
+    );
     let invoices = std::fs::read_to_string(dir.join("invoices.csv")).unwrap();
     assert_eq!(invoices.lines().count(), 61, "a header and 60 invoices");
+    // A few of them corrected, in the import layout of corrections.
+    let corrections = std::fs::read_to_string(dir.join("corrections.csv")).unwrap();
+    let mut lines = corrections.lines();
+    let header = lines.next().expect("a header");
+    assert!(header.starts_with("kind,client,date,amount,"), "{header}");
+    let rows = lines.count();
+    assert!((1..=60).contains(&rows), "{corrections}");
     assert!(
         !l.db.exists() && !l.path().join(".cache").exists(),
         "no ledger written"
@@ -157,4 +167,6 @@ fn demo_csv_writes_the_three_import_files_and_no_ledger() {
     assert_eq!(crate::common::files(&dir), crate::common::files(&again));
     let out = l.ok(&["import", "--dir", dir.to_str().unwrap()]);
     assert!(out.starts_with("imported 12 clients, 60 invoices, "), "{out}");
+    assert!(out.contains(&format!(" payments, {rows} corrections ")), "{out}");
+    assert!(l.ok(&["check"]).contains("is sound"));
 }

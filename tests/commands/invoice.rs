@@ -2,8 +2,8 @@
 //! numbering, dates, terms, voids, and what the lists and the detail show.
 
 use crate::common::{
-    TestLedger, acme, add_invoice, alloc, allocations, bal, balances, field, invoice_json, pay, raw,
-    raw_rows, snapshot_ledger,
+    TestLedger, acme, add_invoice, alloc, allocations, bal, balances, compact, field, invoice_json, pay, raw,
+    raw_object, raw_rows, snapshot_ledger,
 };
 
 // ---------------------------------------------------------------------------------
@@ -461,18 +461,51 @@ fn void_keeps_the_row_and_leaves_every_balance() {
     add_invoice(&l, "ACME", "100", "2026-10-01", &[]);
     add_invoice(&l, "ACME", "250", "2026-10-02", &[]);
     assert_eq!(balances(&l, "ACME"), vec![bal("USD", "350.00", "350.00", "0.00")]);
-    let out = l.ok(&["invoice", "void", "inv-0001", "--reason", "-issued twice"]);
+    // Dated on its issue date, the void removes it from every date.
+    let out = l.ok(&[
+        "invoice",
+        "void",
+        "inv-0001",
+        "--date",
+        "2026-10-01",
+        "--reason",
+        "-issued twice",
+    ]);
     assert_eq!(
         out,
-        "Voided invoice INV-0001 for ACME (100.00 USD); it no longer counts in any balance\n"
+        "Voided invoice INV-0001 for ACME (100.00 USD); it no longer counts in any balance on any date\n"
     );
     let inv = invoice_json(&l, "INV-0001");
     assert_eq!(raw(&inv, "status"), r#""void""#);
     assert_eq!(raw(&inv, "amount"), "100.00");
     assert_eq!(raw(&inv, "open"), "0.00");
-    assert_eq!(raw(&inv, "voided_on"), r#""2026-11-23""#);
+    assert_eq!(raw(&inv, "voided_on"), r#""2026-10-01""#);
+    assert_eq!(raw(&inv, "void_from"), r#""2026-10-01""#);
     assert_eq!(raw(&inv, "void_reason"), r#""-issued twice""#);
     assert_eq!(balances(&l, "ACME"), vec![bal("USD", "250.00", "250.00", "0.00")]);
+    // Past reports leave it out too: on 10-15 only INV-0002 was open.
+    let past = raw_rows(&l.ok(&[
+        "invoice",
+        "list",
+        "--open",
+        "--as-of",
+        "2026-10-15",
+        "--format",
+        "json",
+    ]));
+    let numbers: Vec<&str> = past.iter().map(|r| raw(r, "number")).collect();
+    assert_eq!(numbers, [r#""INV-0002""#]);
+    let inv = raw_object(&l.ok(&[
+        "invoice",
+        "show",
+        "INV-0001",
+        "--as-of",
+        "2026-10-15",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(raw(&inv, "status"), r#""void""#);
+    assert_eq!(raw(&inv, "open"), "0.00");
     let all = raw_rows(&l.ok(&["invoice", "list", "--format", "json"]));
     assert_eq!(all.len(), 2, "a void invoice is never deleted");
     let open = raw_rows(&l.ok(&["invoice", "list", "--open", "--format", "json"]));
@@ -519,11 +552,71 @@ fn void_keeps_the_row_and_leaves_every_balance() {
         "{err}"
     );
     let err = l.fails(&["invoice", "void", "INV-0002"], 1);
-    assert!(
-        err.contains("invoice `INV-0002` has 250.00 USD of payments allocated")
-            && err.contains("cannot be voided"),
-        "{err}"
+    assert_eq!(
+        err.trim_end(),
+        "error: invoice `INV-0002` has 250.00 USD allocated to it on or before 2026-11-23 and \
+         cannot be void from then: reverse the payments (`ar payment reverse ID`) or issue a \
+         credit note (`ar credit-note --invoice INV-0002`)"
     );
+}
+
+#[test]
+fn void_takes_effect_from_its_date_today_by_default() {
+    let l = TestLedger::new();
+    acme(&l, "30");
+    add_invoice(&l, "ACME", "100", "2026-10-01", &[]);
+    add_invoice(&l, "ACME", "250", "2026-10-02", &[]);
+    let out = l.ok(&["invoice", "void", "INV-0001"]);
+    assert_eq!(
+        out,
+        "Voided invoice INV-0001 for ACME (100.00 USD); it no longer counts in any balance \
+         from 2026-11-23 on (reports as of earlier dates still count it)\n"
+    );
+    let inv = invoice_json(&l, "INV-0001");
+    assert_eq!(raw(&inv, "status"), r#""void""#);
+    assert_eq!(raw(&inv, "open"), "0.00");
+    assert_eq!(raw(&inv, "voided_on"), r#""2026-11-23""#);
+    assert_eq!(raw(&inv, "void_from"), r#""2026-11-23""#);
+    assert_eq!(balances(&l, "ACME"), vec![bal("USD", "250.00", "250.00", "0.00")]);
+    // The day before, it counts as it did.
+    let inv = raw_object(&l.ok(&[
+        "invoice",
+        "show",
+        "INV-0001",
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(raw(&inv, "status"), r#""open""#);
+    assert_eq!(raw(&inv, "open"), "100.00");
+    let open = raw_rows(&l.ok(&[
+        "invoice",
+        "list",
+        "--open",
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(open.len(), 2, "{open:?}");
+    let aging = compact(&l.ok(&["aging", "--as-of", "2026-11-22", "--format", "json"]));
+    assert!(
+        aging.contains(r#""total": 350.00,"unapplied": 0.00,"net": 350.00"#),
+        "{aging}"
+    );
+    let aging = compact(&l.ok(&["aging", "--format", "json"]));
+    assert!(
+        aging.contains(r#""total": 250.00,"unapplied": 0.00,"net": 250.00"#),
+        "{aging}"
+    );
+    // A payment from the void's date on passes over it.
+    let out = pay(&l, "ACME", "300", "2026-11-23", &[]);
+    assert!(
+        out.contains("250.00 to INV-0002") && out.contains("50.00 held as unapplied credit"),
+        "{out}"
+    );
+    assert!(!out.contains("INV-0001"), "{out}");
 }
 
 #[test]
@@ -534,10 +627,26 @@ fn void_of_a_partly_or_discount_paid_invoice_is_refused() {
     add_invoice(&l, "ACME", "100", "2026-10-01", &[]);
     pay(&l, "ACME", "0.01", "2026-10-05", &["--invoice", "INV-0001"]);
     let err = l.fails(&["invoice", "void", "INV-0001"], 1);
-    assert!(err.contains("0.01 USD of payments allocated"), "{err}");
+    assert!(
+        err.contains("invoice `INV-0001` has 0.01 USD allocated to it on or before 2026-11-23")
+            && err.contains("cannot be void from then"),
+        "{err}"
+    );
+    // On the payment's own date too; only a void dated before it (here the
+    // issue date) would be possible.
+    let err = l.fails(&["invoice", "void", "INV-0001", "--date", "2026-10-05"], 1);
+    assert!(
+        err.contains("has 0.01 USD allocated to it on or before 2026-10-05"),
+        "{err}"
+    );
+    // 98.00 paid and 2.00 discount: 100.00 allocated.
     pay(&l, "ACME", "98", "2026-10-05", &["--invoice", "INV-0002"]);
     let err = l.fails(&["invoice", "void", "INV-0002"], 1);
-    assert!(err.contains("cannot be voided"), "{err}");
+    assert!(
+        err.contains("invoice `INV-0002` has 100.00 USD allocated to it on or before 2026-11-23")
+            && err.contains("cannot be void from then"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -545,13 +654,44 @@ fn void_with_allocations_does_not_point_at_a_missing_command() {
     let l = TestLedger::new();
     l.ok(&["client", "add", "ACME", "--name", "Acme"]);
     add_invoice(&l, "ACME", "100", "2026-11-01", &[]);
+    add_invoice(&l, "ACME", "100", "2026-11-01", &[]);
     pay(&l, "ACME", "50", "2026-11-05", &[]);
+    pay(&l, "ACME", "30", "2026-11-06", &["--invoice", "INV-0002"]);
     let err = l.fails(&["invoice", "void", "INV-0001"], 1);
     assert_eq!(
         err.trim_end(),
-        "error: invoice `INV-0001` has 50.00 USD of payments allocated to it and cannot be voided: \
-         only an invoice nothing has been allocated to can be voided"
+        "error: invoice `INV-0001` has 50.00 USD allocated to it on or before 2026-11-23 and \
+         cannot be void from then: reverse the payments (`ar payment reverse ID`) or issue a \
+         credit note (`ar credit-note --invoice INV-0001`)"
     );
+    // Both ways out exist and work. Reversed, the payment leaves nothing allocated
+    // (net of its reversal) and the void goes through.
+    l.ok(&[
+        "payment",
+        "reverse",
+        "1",
+        "--date",
+        "2026-11-10",
+        "--reason",
+        "bounced",
+    ]);
+    let out = l.ok(&["invoice", "void", "INV-0001"]);
+    assert!(out.starts_with("Voided invoice INV-0001"), "{out}");
+    // A credit note for what is open settles the invoice instead of a void.
+    l.ok(&[
+        "credit-note",
+        "--client",
+        "ACME",
+        "--invoice",
+        "INV-0002",
+        "--amount",
+        "70",
+        "--date",
+        "2026-11-10",
+        "--reason",
+        "issued in error",
+    ]);
+    assert_eq!(field(&l, "INV-0002", "open"), "0.00");
 }
 
 // ---------------------------------------------------------------------------------
@@ -581,10 +721,32 @@ fn invoice_list_and_show_count_only_what_is_dated_up_to_as_of() {
         show.starts_with("INV-0003 — ACME (open as of 2026-09-30)\n"),
         "{show}"
     );
-    assert!(show.contains("\nNo payments allocated.\n"), "{show}");
+    // Its entries up to that date: the issue alone, with what was open after it.
+    let entries = show.split_once("\nEntries\n").expect("an Entries table").1;
+    let rows: Vec<Vec<&str>> = entries
+        .lines()
+        .skip(1)
+        .map(|r| r.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows, [["2026-09-15", "issued", "400.00", "400.00"]], "{show}");
     let show = l.ok(&["invoice", "show", "INV-0003"]);
     assert!(
         show.starts_with("INV-0003 — ACME (paid as of 2026-11-23)\n"),
+        "{show}"
+    );
+    // Today the payment of 10-30 (payment 2) is in it too, and leaves nothing open.
+    let entries = show.split_once("\nEntries\n").expect("an Entries table").1;
+    let rows: Vec<Vec<&str>> = entries
+        .lines()
+        .skip(1)
+        .map(|r| r.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["2026-09-15", "issued", "400.00", "400.00"],
+            vec!["2026-10-30", "payment", "2", "-400.00", "0.00"],
+        ],
         "{show}"
     );
     // Before its issue date an invoice is not listed at all.

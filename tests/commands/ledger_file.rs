@@ -195,7 +195,11 @@ fn a_new_ledger_is_migrated_to_the_latest_schema_and_marked_as_ours() {
         tables,
         [
             "allocations",
+            "batches",
+            "client_changes",
             "clients",
+            "closings",
+            "corrections",
             "imports",
             "invoices",
             "payments",
@@ -324,8 +328,10 @@ fn a_ledger_changed_outside_ar_is_refused_as_such() {
     let out = l.run(&["check"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
-        out.stdout
-            .contains("the table invoices is not as schema 2 makes it: no column description"),
+        out.stdout.contains(&format!(
+            "the table invoices is not as schema {} makes it: no column description",
+            current_schema()
+        )),
         "{}",
         out.stdout
     );
@@ -343,12 +349,35 @@ fn a_ledger_changed_outside_ar_is_refused_as_such() {
     assert!(err.len() < 300, "one short line: {err}");
     let out = l.run(&["check"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
+    // It names what schemas 2 and on made.
+    let later = out
+        .stdout
+        .split_once("the ledger says it has schema 1, but holds what a later schema makes (")
+        .and_then(|(_, rest)| rest.split_once("): its version was set back"))
+        .map(|(names, _)| names.split(", ").collect::<Vec<_>>())
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    for name in [
+        "batches",
+        "corrections",
+        "imports",
+        "imports_digest",
+        "invoices_voided",
+    ] {
+        assert!(later.contains(&name), "{name} not in {later:?}");
+    }
+    // Set back by one schema: likewise.
+    let l = fresh();
+    let one_back = current_schema() - 1;
+    open_existing(&l.db)
+        .pragma_update(None, "user_version", one_back)
+        .unwrap();
+    let err = refused_untouched(&l, &["add-invoice", "--client", "ACME", "--amount", "5"]);
     assert!(
-        out.stdout
-            .contains("the ledger says it has schema 1, but holds what a later schema makes (imports")
-            && out.stdout.contains("its version was set back"),
-        "{}",
-        out.stdout
+        err.contains(&format!(
+            "says it has schema {one_back} but cannot be brought to schema {}",
+            one_back + 1
+        )) && err.contains("changed outside ar"),
+        "{err}"
     );
 }
 

@@ -277,10 +277,12 @@ fn every_list_speaks_table_json_and_csv() {
     let bal = raw_rows(raw(&rows[0], "balances"));
     assert_eq!(raw(&bal[0], "open"), "0.00");
     assert_eq!(raw(&bal[0], "unapplied"), "50.00");
+    // net = open - unapplied: what the client owes after its credit.
+    assert_eq!(raw(&bal[0], "net"), "-50.00");
     assert_eq!(
         l.ok(&["client", "list", "--format", "csv"]),
-        "code,name,email,terms,credit_limit,currency,open,overdue,unapplied\n\
-         EVIL,\"'=HYPERLINK(\"\"x\"\")\",'+evil@example.com,net 30,1000.00,USD,0.00,0.00,50.00\n"
+        "code,name,email,terms,credit_limit,currency,open,overdue,unapplied,net\n\
+         EVIL,\"'=HYPERLINK(\"\"x\"\")\",'+evil@example.com,net 30,1000.00,USD,0.00,0.00,50.00,-50.00\n"
     );
 
     // invoice list

@@ -331,7 +331,8 @@ pub fn raw<'a>(obj: &'a RawObject, key: &str) -> &'a str {
         .get()
 }
 
-/// Write the generator's three CSV files (`ar demo --csv`) into `dir`.
+/// Write the generator's CSV files (`ar demo --csv`: clients, invoices, payments and
+/// corrections) into `dir`.
 pub fn generated_csv(l: &TestLedger, dir: &Path, invoices: u32, seed: u32) {
     l.ok(&[
         "demo",
