@@ -71,7 +71,7 @@ impl Batch<'_> {
         let payment = match new.payment {
             Some(id) => Some(
                 self.txn
-                    .payment(id, crate::domain::dates::end_of_time())?
+                    .payment_ref(id)?
                     .ok_or_else(|| LedgerError::UnknownPayment { id: id.to_string() })?,
             ),
             None => None,
@@ -79,7 +79,7 @@ impl Batch<'_> {
         let code = match (&new.client, &invoice, &payment) {
             (Some(code), _, _) => code.clone(),
             (None, Some(inv), _) => self.client_code_of(inv.client_id)?,
-            (None, None, Some(p)) => p.client.clone(),
+            (None, None, Some(p)) => self.client_code_of(p.client_id)?,
             (None, None, None) => return Err(crate::internal!("a {what} names no client").into()),
         };
         let client = self.client(&code)?;

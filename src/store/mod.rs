@@ -232,6 +232,10 @@ pub trait ReadTxn {
         Ok(())
     }
 
+    /// What a reversal of payment `id` needs of it (its own columns: answered within
+    /// a bulk load without ending it).
+    fn payment_ref(&mut self, id: PaymentId) -> Result<Option<PaymentRef>>;
+
     /// When and by whom the entry was made (none for what an earlier schema entered).
     fn entered(&mut self, entry: EntryKind, id: i64) -> Result<Option<(String, String)>>;
 
@@ -465,6 +469,15 @@ pub struct NewCorrectionRow<'a> {
     /// Its place among payments in entry order: after this payment id. `None`: after
     /// every payment the ledger holds now (what a command entered now is).
     pub after_payment: Option<PaymentId>,
+}
+
+/// A payment as a reversal sees it (see [`ReadTxn::payment_ref`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentRef {
+    pub id: PaymentId,
+    pub client_id: ClientId,
+    pub currency: Currency,
+    pub date: Date,
 }
 
 /// The tables of entries (see [`ReadTxn::entered`]).

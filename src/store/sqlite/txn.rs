@@ -21,8 +21,8 @@ use crate::engine::replay::{
 use crate::store::{
     Author, ClientChange, ClientId, ClientRef, ClosedItem, CorrectionId, CreditItem, EntryKind, ImportRecord,
     InvoiceFilter, InvoiceId, InvoiceRef, NewCorrectionRow, NewInvoiceRow, NewPaymentRow, OpenItem,
-    PaymentFilter, PaymentId, PaymentKey, ReadTxn, ReplayOutcome, ReplayScope, StoredCorrectionState,
-    StoredDerived, StoredInvoiceState, StoredPaymentState, WriteTxn,
+    PaymentFilter, PaymentId, PaymentKey, PaymentRef, ReadTxn, ReplayOutcome, ReplayScope,
+    StoredCorrectionState, StoredDerived, StoredInvoiceState, StoredPaymentState, WriteTxn,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +189,16 @@ impl<'c> SqliteTxn<'c> {
     /// The bulk load, while it is still loading.
     fn loading(&mut self) -> Option<&mut Bulk> {
         self.bulk.as_deref_mut().filter(|b| b.active)
+    }
+
+    /// Insert the rows a bulk load holds back, before a question that reads them
+    /// by id (no index or derived column is needed for that).
+    fn flush_rows(&mut self) -> Result<()> {
+        let conn = self.conn;
+        if let Some(bulk) = self.loading() {
+            bulk.flush_rows(conn)?;
+        }
+        Ok(())
     }
 
     /// The bulk load, for an entry or a question its in-memory look-ups serve. Once
@@ -1104,6 +1114,22 @@ impl ReadTxn for SqliteTxn<'_> {
         super::scan::each_client_state(self.conn, f)
     }
 
+    fn payment_ref(&mut self, id: PaymentId) -> Result<Option<PaymentRef>> {
+        self.flush_rows()?;
+        Ok(self
+            .conn
+            .prepare_cached("SELECT client_id, currency, date FROM payments WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(PaymentRef {
+                    id,
+                    client_id: r.get(0)?,
+                    currency: currency_column(r.get_ref(1)?.as_str()?)?,
+                    date: date_column(r.get_ref(2)?)?,
+                })
+            })
+            .optional()?)
+    }
+
     fn entered(&mut self, entry: EntryKind, id: i64) -> Result<Option<(String, String)>> {
         self.settle()?;
         let table = match entry {
@@ -1123,7 +1149,8 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn correction(&mut self, id: CorrectionId) -> Result<Option<Correction>> {
-        self.settle()?;
+        // (Corrections are never bulk loaded: only the rows they name need be in.)
+        self.flush_rows()?;
         let sql = format!("{CORRECTION_SELECT} WHERE n.id = ?1");
         Ok(self
             .conn
@@ -1133,7 +1160,7 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 
     fn reversal_of(&mut self, payment: PaymentId) -> Result<Option<Correction>> {
-        self.settle()?;
+        self.flush_rows()?;
         let sql = format!("{CORRECTION_SELECT} WHERE n.kind = 'reversal' AND n.payment_id = ?1");
         Ok(self
             .conn
