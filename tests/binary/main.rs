@@ -292,6 +292,36 @@ fn tour_runs_as_written_on(today: &str) {
         ],
     );
     assert!(raw.contains(r#""number": "INV-0002""#), "{raw}");
+    // The corrections, as written: INV-0001's 250.00 open less the 50.00 credit note
+    // and the 15.00 of credit left after the 5.00 refund is 185.00 on 2026-11-30; on
+    // 2026-12-01 less the 0.05 written off, plus the 1,000.00 the reversed payment
+    // had paid: 1,184.95.
+    let corrections = commands_after(&readme, "### Corrections");
+    assert!(
+        corrections.len() >= 8,
+        "the corrections lost their commands: {corrections:?}"
+    );
+    for args in &corrections {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        binary_ok(&l, &args);
+    }
+    let open_on = |day: &str| {
+        let raw = binary_ok(&l, &["aging", "--as-of", day, "--format", "json"]);
+        let at = raw.find(r#""client": "ACME""#).expect("ACME's row");
+        raw[at..]
+            .split(r#""total": "#)
+            .nth(1)
+            .and_then(|t| t.split(',').next())
+            .map(str::to_string)
+    };
+    assert_eq!(open_on("2026-11-30").as_deref(), Some("185.00"));
+    assert_eq!(open_on("2026-12-01").as_deref(), Some("1184.95"));
+    assert!(binary_ok(&l, &["check"]).contains("is sound"));
+    let log = binary_ok(&l, &["log", "--client", "ACME", "--format", "csv"]);
+    assert!(
+        log.contains(",reversal,") && log.contains(",credit_note,"),
+        "{log}"
+    );
     for args in &commands_after(&readme, "### Reports") {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = l.run_binary(&args);

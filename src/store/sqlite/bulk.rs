@@ -647,7 +647,17 @@ impl Bulk {
                     picture.keep(rows, inv, pay, &outcome)?;
                     allocations.append(&mut outcome.allocations);
                     if !outcome.corrections.is_empty() {
-                        corrected.push((client, outcome));
+                        // Kept for the writer: what it saves of corrections (their
+                        // state, and the closings undone), not the invoices' and
+                        // payments' states the picture holds.
+                        corrected.push((
+                            client,
+                            ReplayOutcome {
+                                corrections: outcome.corrections,
+                                closings: outcome.closings,
+                                ..ReplayOutcome::default()
+                            },
+                        ));
                     }
                     if allocations.len() >= ALLOCATION_CHUNK {
                         let full =
