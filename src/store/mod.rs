@@ -152,8 +152,9 @@ pub trait ReadTxn {
     /// Where payment `id` went: its allocations, in the order the replay made them.
     fn payment_allocations(&mut self, id: PaymentId) -> Result<Vec<AllocationLine>>;
 
-    /// Whether `client` has a payment in `currency`, dated on or after `from`, that
-    /// names no invoice: only such a payment can reach an invoice issued on `from`.
+    /// Whether `client` has a payment or a credit application in `currency`, dated
+    /// on or after `from`, that names no invoice: only such an entry can reach an
+    /// invoice issued on `from`.
     /// May answer true when it cannot tell cheaply (then a replay finds nothing to do).
     fn unnamed_payments_from(&mut self, client: ClientId, currency: Currency, from: Date) -> Result<bool>;
 

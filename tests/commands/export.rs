@@ -17,8 +17,15 @@ fn round_trip(l: &TestLedger) -> TestLedger {
     let names: Vec<&str> = first.keys().map(String::as_str).collect();
     assert_eq!(
         names,
-        ["clients.csv", "invoices.csv", "ledger.csv", "payments.csv"],
-        "export writes the four files and nothing else"
+        [
+            "client_changes.csv",
+            "clients.csv",
+            "corrections.csv",
+            "invoices.csv",
+            "ledger.csv",
+            "payments.csv"
+        ],
+        "export writes the six files and nothing else"
     );
     let b = TestLedger::new();
     b.ok(&["import", "--dir", e1.to_str().unwrap()]);
@@ -180,39 +187,45 @@ fn export_csv_guards_formulas_and_import_removes_exactly_the_guard() {
     a.ok(&["export", "--dir", e.to_str().unwrap()]);
     let clients = std::fs::read_to_string(e.join("clients.csv")).unwrap();
     assert!(
-        clients.contains("ACME,\"'=Acme, \"\"the\"\" Co\",ap@acme.example,60,20000.00,\n"),
+        clients.contains(
+            "ACME,\"'=Acme, \"\"the\"\" Co\",ap@acme.example,60,20000.00,,2026-11-23T12:00:00Z,unknown\n"
+        ),
         "{clients}"
     );
     assert!(clients.contains("beta,''quoted Beta,"), "{clients}");
     let invoices = std::fs::read_to_string(e.join("invoices.csv")).unwrap();
     assert!(invoices.starts_with(
-        "number,client,issue_date,due_date,amount,currency,description,terms_days,discount,voided_on,void_reason\n"
+        "number,client,issue_date,due_date,amount,currency,description,terms_days,discount,voided_on,void_reason,void_from,entered_at,entered_by,void_entered_at,void_entered_by\n"
     ));
     assert!(
-        invoices.contains("INV-0001,ACME,2026-10-01,2026-10-31,1000.00,EUR,'=SUM(A1:A9),30,2/10,,\n"),
-        "{invoices}"
-    );
-    assert!(
-        invoices.contains("K-1,GULF,2026-10-03,2026-12-31,1.234,KWD,''=literal,60,,,\n"),
-        "{invoices}"
-    );
-    assert!(
-        invoices.contains("J-1,beta,2026-10-02,2026-11-16,125000,JPY,'-minus first,45,,,\n"),
+        invoices.contains("INV-0001,ACME,2026-10-01,2026-10-31,1000.00,EUR,'=SUM(A1:A9),30,2/10,,,,2026-11-23T12:00:00Z,unknown,,\n"),
         "{invoices}"
     );
     assert!(
         invoices.contains(
-            "V-1,beta,2026-10-04,2026-11-18,99.99,EUR,,45,,2026-10-06,\"issued twice, \"\"sorry\"\"\"\n"
+            "K-1,GULF,2026-10-03,2026-12-31,1.234,KWD,''=literal,60,,,,,2026-11-23T12:00:00Z,unknown,,\n"
+        ),
+        "{invoices}"
+    );
+    assert!(
+        invoices.contains(
+            "J-1,beta,2026-10-02,2026-11-16,125000,JPY,'-minus first,45,,,,,2026-11-23T12:00:00Z,unknown,,\n"
+        ),
+        "{invoices}"
+    );
+    assert!(
+        invoices.contains(
+            "V-1,beta,2026-10-04,2026-11-18,99.99,EUR,,45,,2026-10-06,\"issued twice, \"\"sorry\"\"\",2026-10-06,2026-11-23T12:00:00Z,unknown,2026-11-23T12:00:00Z,unknown\n"
         ),
         "{invoices}"
     );
     let payments = std::fs::read_to_string(e.join("payments.csv")).unwrap();
     assert!(
-        payments.contains("beta,2026-10-20,100000,,'@bank,JPY\n"),
+        payments.contains("beta,2026-10-20,100000,,'@bank,JPY,"),
         "{payments}"
     );
     assert!(
-        payments.contains("beta,2026-10-21,10.01,,'+plus,EUR\n"),
+        payments.contains("beta,2026-10-21,10.01,,'+plus,EUR,"),
         "{payments}"
     );
     // A hand-written file: a leading ' that guards nothing is the user's text, kept.
@@ -306,7 +319,7 @@ fn export_says_what_it_wrote_and_creates_the_directory() {
         out,
         format!("Exported 1 client, 2 invoices and 1 payment to {dir}\n")
     );
-    assert_eq!(files(Path::new(&dir)).len(), 4);
+    assert_eq!(files(Path::new(&dir)).len(), 6);
 }
 
 #[cfg(unix)]

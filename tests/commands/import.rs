@@ -955,8 +955,13 @@ fn bulk_imports_store_exactly_what_row_by_row_imports_store() {
     let g = rows.path().join("gen");
     generated_csv(&rows, &g, 2500, 23);
     let read = |name: &str| std::fs::read_to_string(g.join(name)).unwrap();
-    let (clients, invoices, payments) = (read("clients.csv"), read("invoices.csv"), read("payments.csv"));
-    for kind in ["clients", "invoices", "payments"] {
+    let (clients, invoices, payments, corrections) = (
+        read("clients.csv"),
+        read("invoices.csv"),
+        read("payments.csv"),
+        read("corrections.csv"),
+    );
+    for kind in ["clients", "invoices", "payments", "corrections"] {
         rows.ok(&["import", kind, g.join(format!("{kind}.csv")).to_str().unwrap()]);
     }
     // Each file through a pipe: one bulk load each.
@@ -968,6 +973,8 @@ fn bulk_imports_store_exactly_what_row_by_row_imports_store() {
         out.starts_with("imported ") && out.contains(" payments for "),
         "{out}"
     );
+    let out = import_stdin(&bulk, "corrections", &corrections);
+    assert!(out.contains(" corrections"), "{out}");
     // Halves of each file, interleaved in time: the second invoice load goes into a
     // table that has rows (the unique index stays up), the second payment load is
     // back-dated against the first and must move allocations the first made. Entry

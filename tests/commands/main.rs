@@ -12,6 +12,7 @@ mod common;
 mod aging;
 mod check;
 mod client;
+mod corrections;
 mod days_to_pay;
 mod demo;
 mod export;

@@ -391,9 +391,12 @@ pub fn derived(db: &Path) -> String {
     let conn = open_existing(db);
     let mut out = String::new();
     for sql in [
-        "SELECT invoice_id, payment_id, kind, date, amount, held FROM allocations ORDER BY 1, 2, 3, 4, 5",
-        "SELECT id, settled, closed_on FROM invoices ORDER BY id",
+        "SELECT invoice_id, payment_id, note_id, correction_id, kind, date, amount, held FROM allocations
+         ORDER BY 1, 2, 3, 4, 5, 6, 7",
+        "SELECT id, settled, closed_on, closed_by_adjustment FROM invoices ORDER BY id",
         "SELECT id, unapplied, applied_on FROM payments ORDER BY id",
+        "SELECT id, done, unapplied, applied_on FROM corrections ORDER BY id",
+        "SELECT invoice_id, closed_on, reopened_on, by_adjustment FROM closings ORDER BY 1, 2",
     ] {
         out.push_str(&rows_text(&conn, sql));
         out.push_str("--\n");

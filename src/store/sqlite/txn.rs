@@ -772,7 +772,11 @@ impl ReadTxn for SqliteTxn<'_> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT 1 FROM payments WHERE client_id = ?1 AND date >= ?2 AND invoice_id IS NULL AND currency = ?3 LIMIT 1",
+                "SELECT 1 FROM payments WHERE client_id = ?1 AND date >= ?2 AND invoice_id IS NULL AND currency = ?3
+                 UNION ALL
+                 SELECT 1 FROM corrections WHERE client_id = ?1 AND date >= ?2 AND invoice_id IS NULL
+                     AND kind = 'credit_application' AND currency = ?3
+                 LIMIT 1",
             )?
             .exists(params![client, DateText::new(from), currency.code()])?)
     }
