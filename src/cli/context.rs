@@ -75,14 +75,16 @@ pub struct Context<'a> {
 
 /// Who is entering: `--user`, else `AR_USER`, else the login name (`USER`, or
 /// `LOGNAME`), else `unknown`.
-pub fn user(given: Option<&str>, env: &Env) -> String {
-    [given, env.get("AR_USER"), env.get("USER"), env.get("LOGNAME")]
+/// A name that cannot be stored (a control character, more than 100 characters)
+/// is refused, as every text of the ledger is.
+pub fn user(given: Option<&str>, env: &Env) -> Result<String, LedgerError> {
+    let user = [given, env.get("AR_USER"), env.get("USER"), env.get("LOGNAME")]
         .into_iter()
         .flatten()
         .map(str::trim)
         .find(|u| !u.is_empty())
-        .unwrap_or("unknown")
-        .to_string()
+        .unwrap_or("unknown");
+    crate::domain::text::clean_text(Field::User, user, 100)
 }
 
 /// "Today" and "now": the local date and the UTC time, or the hidden `AR_TODAY`

@@ -112,7 +112,7 @@ pub fn run_credit_note(ctx: &mut Context, args: CreditNoteArgs) -> Result<()> {
             kind: Some(CorrectionKind::CreditNote),
             client: Some(args.client),
             amount: Some(args.amount),
-            currency: args.currency,
+            currency: super::currency_option(args.currency)?,
             date: Some(date),
             invoice: args.invoice,
             reason: args.reason,
@@ -129,7 +129,7 @@ pub fn run_apply_credit(ctx: &mut Context, args: ApplyCreditArgs) -> Result<()> 
             kind: Some(CorrectionKind::CreditApplication),
             client: Some(args.client),
             amount: args.amount,
-            currency: args.currency,
+            currency: super::currency_option(args.currency)?,
             date: Some(date),
             invoice: args.invoice,
             ..NewCorrection::default()
@@ -160,7 +160,7 @@ pub fn run_refund(ctx: &mut Context, args: RefundArgs) -> Result<()> {
             kind: Some(CorrectionKind::Refund),
             client: Some(args.client),
             amount: Some(args.amount),
-            currency: args.currency,
+            currency: super::currency_option(args.currency)?,
             date: Some(date),
             reference: args.reference,
             ..NewCorrection::default()

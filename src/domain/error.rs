@@ -42,6 +42,8 @@ pub enum Field {
     VoidReason,
     /// Why a correction was made.
     Reason,
+    /// Who entered a write (`--user`, `AR_USER`).
+    User,
     /// A ledger setting's key or value (an export's ledger.csv).
     SettingKey,
     SettingValue,
@@ -71,6 +73,7 @@ impl Field {
             Field::VoidFrom => "void_from",
             Field::VoidReason => "void_reason",
             Field::Reason => "reason",
+            Field::User => "entered_by",
             Field::SettingKey => "key",
             Field::SettingValue => "value",
         }
@@ -99,6 +102,7 @@ impl Field {
             Field::VoidFrom => "void's effective date",
             Field::VoidReason => "void reason",
             Field::Reason => "reason",
+            Field::User => "user (--user, AR_USER)",
             Field::SettingKey => "setting",
             Field::SettingValue => "setting value",
         }

@@ -390,17 +390,9 @@ impl<'a> State<'a> {
             self.by_void.pop();
             let key = self.key(i);
             self.queue.remove(&key);
+            // (Whether anything was allocated to it by then, net of reversals dated
+            // by then, is judged at the end: a reversal on the void's own day counts.)
             let o = &mut self.open[i];
-            // (What a reversal opened again before the void does not count.)
-            if o.gross > o.reopened
-                && let Some(by) = o.first_taker
-            {
-                self.out.problems.push(Problem::VoidTaken {
-                    invoice_id: o.inv.id,
-                    void_from: from,
-                    by,
-                });
-            }
             o.void = true;
             o.closed_on = Some(from);
             o.closed_by_adjustment = true;
@@ -767,6 +759,23 @@ impl<'a> State<'a> {
         for (id, (amount, discount)) in per_invoice {
             let Some(i) = self.find(id) else { continue };
             let o = &mut self.open[i];
+            if o.void {
+                // (Void from an earlier day: what it opens again is part of what was
+                // allocated before the void, which the end of the replay refuses.)
+                o.reopened += amount;
+                self.out.allocations.push(Allocation {
+                    invoice_id: Some(id),
+                    payment_id: Some(p.id),
+                    note_id: None,
+                    correction_id: Some(c.id),
+                    kind: AllocationKind::Reversal,
+                    date: c.date,
+                    amount,
+                    held: false,
+                });
+                done += amount;
+                continue;
+            }
             if let Some(closed_on) = o.closed_on.take() {
                 self.out.closings.push(Closing {
                     invoice_id: id,
@@ -815,6 +824,37 @@ impl<'a> State<'a> {
     }
 
     fn finish(mut self, payments: &[ReplayPayment], corrections: &[ReplayCorrection]) -> ReplayOutcome {
+        // spec: an invoice with anything allocated on or before its void date (net of
+        // reversals dated by then) cannot be void from then.
+        let mut net_by_void: hashbrown::HashMap<i64, (Date, i64)> = self
+            .open
+            .iter()
+            .filter_map(|o| o.inv.void_from.map(|v| (o.inv.id, (v, 0))))
+            .collect();
+        if !net_by_void.is_empty() {
+            for a in &self.out.allocations {
+                if let Some((void_from, net)) = a.invoice_id.and_then(|id| net_by_void.get_mut(&id))
+                    && a.date <= *void_from
+                {
+                    *net += if a.kind == AllocationKind::Reversal {
+                        -a.amount
+                    } else {
+                        a.amount
+                    };
+                }
+            }
+            for o in &self.open {
+                if let (Some((void_from, net)), Some(by)) = (net_by_void.get(&o.inv.id), o.first_taker)
+                    && *net > 0
+                {
+                    self.out.problems.push(Problem::VoidTaken {
+                        invoice_id: o.inv.id,
+                        void_from: *void_from,
+                        by,
+                    });
+                }
+            }
+        }
         // A source "held" credit when it was not all used on its own date.
         let held_payment: hashbrown::HashSet<i64> = payments
             .iter()

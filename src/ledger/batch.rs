@@ -51,6 +51,7 @@ pub struct Batch<'t> {
     /// order, so an id tells which of the batch's entries it is.
     pub(super) first_client_id: Option<i64>,
     pub(super) first_invoice_id: Option<i64>,
+    pub(super) first_payment_id: Option<i64>,
     /// The batch entered a payment reversal (see [`Batch::refuse`]).
     pub(super) entered_reversal: bool,
     /// The batch is an import (see [`Batch::refuse`]).
@@ -72,6 +73,7 @@ impl<'t> Batch<'t> {
             entered_for: hashbrown::HashSet::new(),
             first_client_id: None,
             first_invoice_id: None,
+            first_payment_id: None,
             entered_reversal: false,
             importing: false,
             author,

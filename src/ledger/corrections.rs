@@ -107,6 +107,14 @@ impl Batch<'_> {
             let Some(p) = &payment else {
                 return Err(crate::internal!("a reversal without its payment").into());
             };
+            if p.client_id != client.id {
+                let owner = self.client_code_of(p.client_id)?;
+                return Err(LedgerError::Refused(format!(
+                    "payment {} is {owner}'s, not {}'s: name the client that paid it, or the payment",
+                    p.id, client.code
+                ))
+                .into());
+            }
             if let Some(earlier) = self.txn.reversal_of(p.id)? {
                 return Err(LedgerError::AlreadyReversed {
                     payment: p.id,
@@ -221,7 +229,7 @@ impl Batch<'_> {
         });
         match problem {
             None => Ok(()),
-            Some(p) => Err(refusal(&mut *self.txn, p)?.into()),
+            Some(p) => Err(refusal(&mut *self.txn, p, self.first_payment_id)?.into()),
         }
     }
 
@@ -236,9 +244,12 @@ impl Batch<'_> {
 
 /// A correction as messages name it: "write-off 7 (50.00 USD on INV-0003, 2026-12-01)".
 fn describe(c: &Correction) -> String {
-    let amount = c
-        .amount
-        .map_or_else(|| "what is open".to_string(), |m| m.to_string());
+    let amount = match (c.amount, c.kind) {
+        (Some(m), _) => m.to_string(),
+        (None, CorrectionKind::CreditApplication) => "all that fits".to_string(),
+        (None, CorrectionKind::Reversal) => format!("of payment {}", c.payment_id.unwrap_or_default()),
+        (None, _) => "what is open".to_string(),
+    };
     let on = c
         .invoice
         .as_deref()
@@ -247,8 +258,9 @@ fn describe(c: &Correction) -> String {
     format!("{} {} ({amount}{on}, {})", c.kind.noun(), c.id, c.date)
 }
 
-/// The refusal a replay problem stands for.
-fn refusal(txn: &mut dyn ReadTxn, problem: Problem) -> Result<LedgerError> {
+/// The refusal a replay problem stands for (`new_payments`: the first id of the
+/// payments the refused write entered, which messages call "this payment").
+fn refusal(txn: &mut dyn ReadTxn, problem: Problem, new_payments: Option<i64>) -> Result<LedgerError> {
     let correction = |txn: &mut dyn ReadTxn, id: i64| -> Result<Correction> {
         txn.correction(id)?
             .ok_or_else(|| crate::internal!("correction {id} not found").into())
@@ -271,15 +283,27 @@ fn refusal(txn: &mut dyn ReadTxn, problem: Problem) -> Result<LedgerError> {
                         CorrectionKind::WriteOff => (
                             format!("a write-off on {invoice}"),
                             format!("the {} open on it on {}", money(done), c.date),
-                            format!(
-                                "write off {} or less, or leave out --amount to write off what is open",
-                                money(done)
-                            ),
+                            if done == 0 {
+                                "nothing is open on it then: nothing to write off".to_string()
+                            } else {
+                                format!(
+                                    "write off {} or less, or leave out --amount to write off what is open",
+                                    money(done)
+                                )
+                            },
                         ),
                         CorrectionKind::CreditApplication => (
-                            format!("credit applied for {}", c.client),
+                            format!("a credit application for {}", c.client),
                             format!("the {} of credit that can be applied on {}", money(done), c.date),
-                            "apply less, or leave out --amount to apply all that fits".to_string(),
+                            if done == 0 {
+                                "no credit, or nothing open to apply it to, then; see `ar client show`"
+                                    .to_string()
+                            } else {
+                                format!(
+                                    "apply {} or less, or leave out --amount to apply all that fits",
+                                    money(done)
+                                )
+                            },
                         ),
                         _ => (
                             format!("a refund to {}", c.client),
@@ -337,6 +361,9 @@ fn refusal(txn: &mut dyn ReadTxn, problem: Problem) -> Result<LedgerError> {
             by,
         } => {
             let entry = match by {
+                EntryRef::Payment(id) if new_payments.is_some_and(|first| id >= first) => {
+                    "this payment".to_string()
+                }
                 EntryRef::Payment(id) => format!("payment {id}"),
                 EntryRef::Correction(id) => describe(&correction(txn, id)?),
             };

@@ -227,6 +227,7 @@ impl Batch<'_> {
             reference: reference.as_deref(),
         })?;
         self.mark(client.id, new.date);
+        self.first_payment_id.get_or_insert(id);
         self.entered.payments += 1;
         self.entered_for.insert(client.id);
         Ok(Recorded {

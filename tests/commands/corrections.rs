@@ -1267,3 +1267,96 @@ fn back_dated_payment_onto_an_invoice_voided_later_is_refused() {
     );
     sound(&l);
 }
+
+// ---------------------------------------------------------------------------------
+// Found by a review of the messages.
+
+#[test]
+fn a_void_on_the_day_a_reversal_opened_the_invoice_again_is_accepted() {
+    let l = TestLedger::new();
+    acme(&l, "30");
+    add_invoice(&l, "ACME", "100", "2026-11-01", &[]);
+    let p = pay_id(&l, "ACME", "100", "2026-11-05", &[]);
+    reverse(&l, &p, "2026-11-10");
+    // Net of the reversal dated the same day, nothing is allocated on 2026-11-10.
+    void(&l, "INV-0001", "2026-11-10");
+    assert_eq!(
+        figures(&l, "2026-11-09", "ACME"),
+        "none",
+        "paid until the reversal"
+    );
+    assert_eq!(
+        figures(&l, "2026-11-10", "ACME"),
+        "none",
+        "void from the day it reopened"
+    );
+    sound(&l);
+}
+
+#[test]
+fn a_payment_refused_for_a_later_void_is_called_this_payment() {
+    let l = TestLedger::new();
+    acme(&l, "30");
+    add_invoice(&l, "ACME", "50", "2026-11-02", &[]);
+    void(&l, "INV-0001", "2026-11-20");
+    let err = refused(
+        &l,
+        &[
+            "pay",
+            "--client",
+            "ACME",
+            "--amount",
+            "10",
+            "--date",
+            "2026-11-06",
+        ],
+    );
+    assert!(
+        err.contains("is void from 2026-11-20, but this payment dated before that"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_reversal_naming_another_clients_payment_is_refused() {
+    let l = TestLedger::new();
+    acme(&l, "30");
+    add_client(&l, "BETA", "Beta");
+    add_invoice(&l, "ACME", "100", "2026-11-01", &[]);
+    let p = pay_id(&l, "ACME", "100", "2026-11-05", &[]);
+    let file = l.write_file(
+        "c.csv",
+        &format!("kind,client,date,payment\nreversal,BETA,2026-11-10,{p}\n"),
+    );
+    let out = l.run(&["import", "corrections", &file]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("c.csv:2: payment 1 is ACME's, not BETA's"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(figures(&l, "2026-11-30", "ACME"), "none");
+}
+
+#[test]
+fn who_entered_a_write_must_be_one_line_of_text() {
+    let l = TestLedger::new();
+    let err = l.fails(&["--user", "a\nb", "client", "add", "ACME", "--name", "Acme"], 1);
+    assert!(err.contains("control characters"), "{err}");
+    l.ok(&["--user", "alice", "client", "add", "ACME", "--name", "Acme"]);
+    let log = l.ok(&["log", "--format", "csv"]);
+    assert!(log.contains(",alice,client add,client,"), "{log}");
+    let err = refused(
+        &l,
+        &[
+            "credit-note",
+            "--client",
+            "ACME",
+            "--amount",
+            "5",
+            "--currency",
+            " ",
+        ],
+    );
+    assert!(err.contains("--currency is empty"), "{err}");
+}

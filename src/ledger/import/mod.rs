@@ -1166,10 +1166,8 @@ fn read_correction(h: &Header, r: &Record) -> Result<ReadRow, Refusal> {
     }
     Ok(ReadRow::Correction(NewCorrection {
         kind: Some(kind),
-        // (A reversal's client is its payment's.)
-        client: (kind != CorrectionKind::Reversal)
-            .then(|| required(h, r, "client").map(str::to_string))
-            .transpose()?,
+        // (A reversal's must be its payment's: checked when it is entered.)
+        client: Some(required(h, r, "client")?.to_string()),
         amount: h.get(r, "amount").map(str::to_string),
         currency: h.get(r, "currency").map(str::to_string),
         date: Some(date),
