@@ -175,7 +175,7 @@ fn open_file(kind: ImportKind, file: &Path) -> Result<ImportSource> {
 fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
     if !dir.is_dir() {
         return Err(LedgerError::Refused(format!(
-            "{} is not a directory: give the folder holding clients.csv, invoices.csv and payments.csv",
+            "{} is not a directory: give the folder `ar export --dir` wrote (clients.csv, invoices.csv, payments.csv, ...)",
             dir.display()
         ))
         .into());
@@ -196,7 +196,7 @@ fn dir_sources(dir: &Path) -> Result<Vec<ImportSource>> {
     }
     if sources.is_empty() {
         return Err(LedgerError::Refused(format!(
-            "{} holds none of clients.csv, invoices.csv, payments.csv: nothing to import",
+            "{} holds none of ledger.csv, clients.csv, invoices.csv, payments.csv, corrections.csv, client_changes.csv: nothing to import",
             dir.display()
         ))
         .into());
