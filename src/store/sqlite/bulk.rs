@@ -128,6 +128,8 @@ pub(super) struct Bulk {
     /// The largest allocation id before the replay wrote any: older allocations of
     /// the replayed clients are deleted at the commit.
     old_allocations: Option<i64>,
+    /// Likewise the largest rowid of the closings undone.
+    old_closings: i64,
     replayed: Vec<ClientId>,
     /// Clients this load voided an invoice of (their replay derives the void).
     voiding: hashbrown::HashSet<ClientId>,
@@ -163,6 +165,7 @@ impl Bulk {
             rows: Pending::default(),
             pending: Vec::new(),
             old_allocations: None,
+            old_closings: 0,
             voiding: hashbrown::HashSet::new(),
             replayed: Vec::new(),
         })
@@ -567,6 +570,8 @@ impl Bulk {
             self.drop_indexes(conn, REPLAY_INDEXES)?;
             self.old_allocations =
                 Some(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM allocations", [], |r| r.get(0))?);
+            self.old_closings =
+                conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM closings", [], |r| r.get(0))?;
         }
         if outcome.invoices.is_empty() && outcome.payments.is_empty() && outcome.allocations.is_empty() {
             return Ok(()); // a client without payments: nothing moved
@@ -616,6 +621,8 @@ impl Bulk {
             self.drop_indexes(conn, REPLAY_INDEXES)?;
             self.old_allocations =
                 Some(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM allocations", [], |r| r.get(0))?);
+            self.old_closings =
+                conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM closings", [], |r| r.get(0))?;
         }
         let directory = Arc::make_mut(&mut self.directory);
         let (Some(picture), Some(rows)) = (&mut self.picture, &mut directory.rows) else {
@@ -716,6 +723,13 @@ impl Bulk {
                  AND correction_id IN (SELECT id FROM corrections WHERE client_id IN (SELECT id FROM temp.ar_replayed))",
                 [old],
             )?;
+            if self.old_closings > 0 {
+                conn.execute(
+                    "DELETE FROM closings WHERE rowid <= ?1
+                     AND invoice_id IN (SELECT id FROM invoices WHERE client_id IN (SELECT id FROM temp.ar_replayed))",
+                    [self.old_closings],
+                )?;
+            }
             conn.execute_batch("DROP TABLE temp.ar_replayed")?;
         }
         let directory = Arc::unwrap_or_clone(std::mem::take(&mut self.directory));

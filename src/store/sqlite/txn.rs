@@ -1842,7 +1842,7 @@ impl WriteTxn for SqliteTxn<'_> {
 /// payments: the corrections' state, its closings undone, and its allocations
 /// without an invoice (refunds, lapses) from `from` on (the caller inserts the
 /// outcome's allocations). Shared with a bulk load, which deletes the old
-/// allocations itself (`delete_unattached` false).
+/// allocations and closings itself (`delete_unattached` false).
 pub(super) fn save_corrections(
     conn: &Connection,
     client: ClientId,
@@ -1870,19 +1870,14 @@ pub(super) fn save_corrections(
             DateText::or_not_yet(c.applied_on)
         ])?;
     }
-    // The client's closings undone from then on. Closings are few: read them all
-    // rather than the client's invoices (whose index a bulk load has dropped).
-    let stale: Vec<i64> = conn
-        .prepare_cached(
-            "SELECT DISTINCT c.invoice_id FROM closings c CROSS JOIN invoices i ON i.id = c.invoice_id
-             WHERE c.reopened_on >= ?1 AND i.client_id = ?2",
+    // The client's closings undone from then on, through its invoices (a bulk load,
+    // which has dropped their index, deletes the replayed clients' old closings at
+    // its end instead).
+    if delete_unattached {
+        conn.prepare_cached(
+            "DELETE FROM closings WHERE reopened_on >= ?2 AND invoice_id IN (SELECT id FROM invoices WHERE client_id = ?1)",
         )?
-        .query_map(params![&from, client], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
-    let mut delete =
-        conn.prepare_cached("DELETE FROM closings WHERE invoice_id = ?1 AND reopened_on >= ?2")?;
-    for id in stale {
-        delete.execute(params![id, from])?;
+        .execute(params![client, from])?;
     }
     let mut insert = conn.prepare_cached(
         "INSERT INTO closings (invoice_id, closed_on, reopened_on, by_adjustment) VALUES (?1, ?2, ?3, ?4)",
