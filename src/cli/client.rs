@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::Context;
 use crate::domain::{Field, Terms};
 use crate::ledger::{ClientPatch, NewClient};
-use crate::render::{self, Format, clients_sheet, invoices_sheet, payments_sheet};
+use crate::render::{self, Format, clients_sheet, credit_notes_sheet, invoices_sheet, payments_sheet};
 use crate::store::sqlite::Access;
 
 #[derive(Debug, Subcommand)]
@@ -205,6 +205,10 @@ fn run_client_show(ctx: &mut Context, args: ClientShowArgs) -> Result<()> {
             if !detail.credits.is_empty() {
                 writeln!(out, "\nPayments holding unapplied credit")?;
                 render::write_table(&mut **out, &payments_sheet(&detail.credits), ctx.style)?;
+            }
+            if !detail.credit_notes.is_empty() {
+                writeln!(out, "\nCredit notes holding unapplied credit")?;
+                render::write_table(&mut **out, &credit_notes_sheet(&detail.credit_notes), ctx.style)?;
             }
             Ok(())
         }

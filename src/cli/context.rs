@@ -68,23 +68,30 @@ pub struct Context<'a> {
     /// A ledger was opened for writing: what the command records may be committed
     /// even if its output then fails.
     pub(crate) opened_for_write: std::cell::Cell<bool>,
-    /// Who enters what the command writes, and the command (the audit trail).
-    pub user: String,
+    /// Who enters what the command writes (or why the name given cannot be
+    /// stored: refused by the first write), and the command (the audit trail).
+    pub user: Result<String, LedgerError>,
     pub command: String,
 }
 
 /// Who is entering: `--user`, else `AR_USER`, else the login name (`USER`, or
 /// `LOGNAME`), else `unknown`.
-/// A name that cannot be stored (a control character, more than 100 characters)
-/// is refused, as every text of the ledger is.
+/// A name given (`--user`, `AR_USER`) that cannot be stored (a control character,
+/// more than 100 characters) is refused, as every text of the ledger is, by the
+/// first write; a login name that cannot is left for `unknown`.
 pub fn user(given: Option<&str>, env: &Env) -> Result<String, LedgerError> {
-    let user = [given, env.get("AR_USER"), env.get("USER"), env.get("LOGNAME")]
+    let clean = |u: &str| crate::domain::text::clean_text(Field::User, u, 100);
+    fn nonempty(u: Option<&str>) -> Option<&str> {
+        u.map(str::trim).filter(|u| !u.is_empty())
+    }
+    if let Some(u) = nonempty(given).or_else(|| nonempty(env.get("AR_USER"))) {
+        return clean(u);
+    }
+    Ok([env.get("USER"), env.get("LOGNAME")]
         .into_iter()
-        .flatten()
-        .map(str::trim)
-        .find(|u| !u.is_empty())
-        .unwrap_or("unknown");
-    crate::domain::text::clean_text(Field::User, user, 100)
+        .filter_map(nonempty)
+        .find_map(|u| clean(u).ok())
+        .unwrap_or_else(|| "unknown".to_string()))
 }
 
 /// "Today" and "now": the local date and the UTC time, or the hidden `AR_TODAY`
@@ -126,7 +133,7 @@ impl<'a> Context<'a> {
             style: Style { styled, width },
             err_is_terminal: io.err_is_terminal,
             opened_for_write: std::cell::Cell::new(false),
-            user: "unknown".into(),
+            user: Ok("unknown".into()),
             command: String::new(),
         }
     }
@@ -173,9 +180,14 @@ impl<'a> Context<'a> {
             store.set_bulk_entries(n);
         }
         let mut ledger = Ledger::from_store(Box::new(store));
+        let entered_by = match (&self.user, access) {
+            (Ok(user), _) => user.clone(),
+            (Err(e), Access::Write) => return Err(e.clone().into()),
+            (Err(_), _) => "unknown".into(),
+        };
         ledger.set_author(crate::store::Author {
             entered_at: self.now.clone(),
-            entered_by: self.user.clone(),
+            entered_by,
             command: self.command.clone(),
         });
         Ok(ledger)

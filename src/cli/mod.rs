@@ -156,13 +156,8 @@ pub fn run<'a>(args: Vec<OsString>, env: &'a Env, io: Io<'a>) -> u8 {
         };
         let mut ctx = Context::new(cli.db.clone(), env, io, clock);
         ctx.command = name.join(" ");
-        let result = context::user(cli.user.as_deref(), env)
-            .map_err(anyhow::Error::from)
-            .and_then(|user| {
-                ctx.user = user;
-                execute(&mut ctx, cli.command)
-            })
-            .and_then(|()| Ok(ctx.out.flush()?));
+        ctx.user = context::user(cli.user.as_deref(), env);
+        let result = execute(&mut ctx, cli.command).and_then(|()| Ok(ctx.out.flush()?));
         (result, ctx.opened_for_write.get())
     };
     let (result, opened_for_write) = result;

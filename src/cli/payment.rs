@@ -144,7 +144,11 @@ fn run_payment_show(ctx: &mut Context, args: PaymentShowArgs) -> Result<()> {
             if let (Some(at), Some(by)) = (&detail.entered_at, &detail.entered_by) {
                 writeln!(out, "  entered:   {at} by {by}")?;
             }
-            writeln!(out, "  credit:    {} held after every entry", p.unapplied.grouped())?;
+            writeln!(
+                out,
+                "  credit:    {} held after every entry",
+                p.unapplied.grouped()
+            )?;
             if let Some(r) = &detail.reversal {
                 writeln!(
                     out,

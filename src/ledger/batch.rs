@@ -52,6 +52,7 @@ pub struct Batch<'t> {
     pub(super) first_client_id: Option<i64>,
     pub(super) first_invoice_id: Option<i64>,
     pub(super) first_payment_id: Option<i64>,
+    pub(super) first_correction_id: Option<i64>,
     /// The batch entered a payment reversal (see [`Batch::refuse`]).
     pub(super) entered_reversal: bool,
     /// The batch is an import (see [`Batch::refuse`]).
@@ -74,6 +75,7 @@ impl<'t> Batch<'t> {
             first_client_id: None,
             first_invoice_id: None,
             first_payment_id: None,
+            first_correction_id: None,
             entered_reversal: false,
             importing: false,
             author,

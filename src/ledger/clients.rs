@@ -57,6 +57,8 @@ pub struct ClientDetail {
     pub summary: ClientSummary,
     pub open_invoices: Vec<Invoice>,
     pub credits: Vec<Payment>,
+    /// Credit notes holding credit at `as_of` (their `unapplied` as of then).
+    pub credit_notes: Vec<crate::domain::entities::Correction>,
 }
 
 impl Batch<'_> {
@@ -179,11 +181,13 @@ impl Ledger {
                     Ok(())
                 },
             )?;
+            let credit_notes = txn.notes_with_credit(client.id, as_of)?;
             Ok(ClientDetail {
                 as_of,
                 summary: ClientSummary { client, balances },
                 open_invoices,
                 credits,
+                credit_notes,
             })
         })
     }

@@ -154,6 +154,7 @@ impl Batch<'_> {
         })?;
         // (What it does is dated from its own date: nothing before it changes.)
         self.mark(client.id, date);
+        self.first_correction_id.get_or_insert(id);
         self.entered.corrections += 1;
         self.entered_for.insert(client.id);
         Ok(id)
@@ -229,7 +230,9 @@ impl Batch<'_> {
         });
         match problem {
             None => Ok(()),
-            Some(p) => Err(refusal(&mut *self.txn, p, self.first_payment_id)?.into()),
+            Some(p) => {
+                Err(refusal(&mut *self.txn, p, self.first_payment_id, self.first_correction_id)?.into())
+            }
         }
     }
 
@@ -260,7 +263,12 @@ fn describe(c: &Correction) -> String {
 
 /// The refusal a replay problem stands for (`new_payments`: the first id of the
 /// payments the refused write entered, which messages call "this payment").
-fn refusal(txn: &mut dyn ReadTxn, problem: Problem, new_payments: Option<i64>) -> Result<LedgerError> {
+fn refusal(
+    txn: &mut dyn ReadTxn,
+    problem: Problem,
+    new_payments: Option<i64>,
+    new_corrections: Option<i64>,
+) -> Result<LedgerError> {
     let correction = |txn: &mut dyn ReadTxn, id: i64| -> Result<Correction> {
         txn.correction(id)?
             .ok_or_else(|| crate::internal!("correction {id} not found").into())
@@ -284,7 +292,7 @@ fn refusal(txn: &mut dyn ReadTxn, problem: Problem, new_payments: Option<i64>) -
                             format!("a write-off on {invoice}"),
                             format!("the {} open on it on {}", money(done), c.date),
                             if done == 0 {
-                                "nothing is open on it then: nothing to write off".to_string()
+                                "there is nothing to write off then".to_string()
                             } else {
                                 format!(
                                     "write off {} or less, or leave out --amount to write off what is open",
@@ -365,6 +373,9 @@ fn refusal(txn: &mut dyn ReadTxn, problem: Problem, new_payments: Option<i64>) -
                     "this payment".to_string()
                 }
                 EntryRef::Payment(id) => format!("payment {id}"),
+                EntryRef::Correction(id) if new_corrections.is_some_and(|first| id >= first) => {
+                    format!("this {}", correction(txn, id)?.kind.noun())
+                }
                 EntryRef::Correction(id) => describe(&correction(txn, id)?),
             };
             LedgerError::VoidTaken {

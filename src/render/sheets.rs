@@ -123,6 +123,35 @@ pub fn payments_sheet(payments: &[Payment]) -> Sheet {
     sheet
 }
 
+/// Credit notes with the credit each holds (`ar client show`).
+pub fn credit_notes_sheet(notes: &[crate::domain::entities::Correction]) -> Sheet {
+    let mut sheet = Sheet::new(
+        [
+            "id",
+            "date",
+            "currency",
+            "amount",
+            "invoice",
+            "reason",
+            "unapplied",
+        ]
+        .map(Column::new)
+        .to_vec(),
+    );
+    for n in notes {
+        sheet.rows.push(vec![
+            Cell::Int(n.id),
+            Cell::Date(n.date),
+            Cell::text(n.currency.code()),
+            n.amount.map_or(Cell::Empty, Cell::Money),
+            Cell::opt_text(n.invoice.as_deref()),
+            Cell::opt_text(n.reason.as_deref()),
+            Cell::Money(n.unapplied),
+        ]);
+    }
+    sheet
+}
+
 /// The audit trail (`ar log`).
 pub fn log_sheet(entries: &[LogEntry]) -> Sheet {
     let mut sheet = Sheet::new(

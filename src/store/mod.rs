@@ -243,6 +243,10 @@ pub trait ReadTxn {
     /// The correction `id`.
     fn correction(&mut self, id: CorrectionId) -> Result<Option<Correction>>;
 
+    /// The credit notes of `client` dated on or before `as_of` that hold credit then,
+    /// in id order, each with its `unapplied` as of then.
+    fn notes_with_credit(&mut self, client: ClientId, as_of: Date) -> Result<Vec<Correction>>;
+
     /// The reversal of payment `id`, if it has one.
     fn reversal_of(&mut self, payment: PaymentId) -> Result<Option<Correction>>;
 

@@ -1360,3 +1360,44 @@ fn who_entered_a_write_must_be_one_line_of_text() {
     );
     assert!(err.contains("--currency is empty"), "{err}");
 }
+
+#[test]
+fn client_show_lists_the_credit_notes_holding_credit_as_of_its_date() {
+    let l = TestLedger::new();
+    acme(&l, "30");
+    add_invoice(&l, "ACME", "100", "2026-10-01", &[]);
+    credit_note(&l, "ACME", "40", "2026-10-12", &[]);
+    add_invoice(&l, "ACME", "10", "2026-10-20", &[]);
+    apply_credit(&l, "ACME", "2026-10-25", &[]);
+    // 2026-10-20: the note's 40.00 is credit; from 2026-10-25 it is on INV-0001.
+    let before = l.ok(&["client", "show", "ACME", "--as-of", "2026-10-20"]);
+    assert!(
+        before.contains("Credit notes holding unapplied credit") && before.contains("40.00"),
+        "{before}"
+    );
+    let after = l.ok(&["client", "show", "ACME", "--as-of", "2026-10-25"]);
+    assert!(!after.contains("Credit notes holding"), "{after}");
+    let json = l.ok(&[
+        "client",
+        "show",
+        "ACME",
+        "--as-of",
+        "2026-10-20",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        compact(&json).contains(r#""credit_notes": [{"id": 1,"kind": "credit_note""#),
+        "{json}"
+    );
+}
+
+#[test]
+fn a_login_name_that_cannot_be_stored_is_recorded_as_unknown_and_reads_never_refuse() {
+    let l = TestLedger::new();
+    l.ok_in(&[("USER", "a\tb")], &["client", "add", "ACME", "--name", "Acme"]);
+    let log = l.ok(&["log", "--format", "csv"]);
+    assert!(log.contains(",unknown,client add,client,"), "{log}");
+    // A bad --user refuses a write only.
+    l.ok(&["--user", "a\tb", "client", "list"]);
+}

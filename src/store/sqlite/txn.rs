@@ -1163,6 +1163,31 @@ impl ReadTxn for SqliteTxn<'_> {
             .optional()?)
     }
 
+    fn notes_with_credit(&mut self, client: ClientId, as_of: Date) -> Result<Vec<Correction>> {
+        self.settle()?;
+        let sql = format!(
+            "{CORRECTION_SELECT} WHERE n.client_id = ?1 AND n.kind = 'credit_note' AND n.date <= ?2
+             AND n.applied_on > ?2 ORDER BY n.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let notes: Vec<Correction> = stmt
+            .query_map(params![client, DateText::new(as_of)], correction_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut used = self.conn.prepare_cached(
+            "SELECT COALESCE(SUM(a.amount), 0) FROM allocations a WHERE a.note_id = ?1 AND a.date <= ?2",
+        )?;
+        let mut out = Vec::new();
+        for mut n in notes {
+            let used: i64 = used.query_row(params![n.id, DateText::new(as_of)], |r| r.get(0))?;
+            let amount = n.amount.map_or(0, |m| m.minor);
+            if amount > used {
+                n.unapplied = Money::new(amount - used, n.currency);
+                out.push(n);
+            }
+        }
+        Ok(out)
+    }
+
     fn reversal_of(&mut self, payment: PaymentId) -> Result<Option<Correction>> {
         self.flush_rows()?;
         let sql = format!("{CORRECTION_SELECT} WHERE n.kind = 'reversal' AND n.payment_id = ?1");
