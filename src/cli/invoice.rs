@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::{Context, currency_option};
 use crate::domain::{Field, parse_date};
 use crate::ledger::NewInvoice;
-use crate::render::{self, Format, allocations_sheet, invoice_entries_sheet, invoices_sheet};
+use crate::render::{self, Format, invoice_entries_sheet, invoices_sheet};
 use crate::store::sqlite::Access;
 
 #[derive(Debug, Subcommand)]
@@ -171,7 +171,7 @@ fn run_invoice_show(ctx: &mut Context, args: InvoiceShowArgs) -> Result<()> {
         .invoice_detail(&args.number, as_of)?;
     match args.format {
         Format::Json => render::write_json(&mut ctx.out, &detail),
-        Format::Csv => render::write_csv(&mut ctx.out, &allocations_sheet(&detail.allocations)),
+        Format::Csv => render::write_csv(&mut ctx.out, &invoice_entries_sheet(&detail.entries)),
         Format::Table => {
             let i = &detail.invoice;
             let out = &mut ctx.out;
