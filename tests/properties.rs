@@ -2037,7 +2037,12 @@ mod corrections {
         )
     }
 
+    /// `cases` (more with `AR_PROPTEST_CASES=N`, for a longer hunt).
     fn config(cases: u32) -> ProptestConfig {
+        let cases = std::env::var("AR_PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(cases);
         ProptestConfig {
             cases,
             max_shrink_iters: 2048,

@@ -27,8 +27,17 @@ pub struct ReplayInvoice<'a> {
     pub amount: i64,
     /// Payment allocations dated before the replay start.
     pub paid_before: i64,
-    /// Adjustments (discounts) dated before the replay start.
+    /// Adjustments (discounts, credit notes, write-offs) dated before the replay start.
     pub adjusted_before: i64,
+    /// Of those, credit notes (an early-payment discount is on the amount less them).
+    pub noted_before: i64,
+    /// What reversals dated before the start opened again.
+    pub reopened_before: i64,
+    /// Whether an early-payment discount stood granted at the start.
+    pub discounted_before: bool,
+    /// Closed before the start (on that day; by an adjustment?): in the scope only
+    /// for a reversal to open it again.
+    pub closed_before: Option<(Date, bool)>,
     pub discount_bp: u32,
     pub discount_days: u32,
     /// The day its void takes effect, if it is void.
@@ -42,6 +51,23 @@ pub struct ReplayPayment {
     pub currency: Currency,
     pub amount: i64,
     pub invoice_id: Option<i64>,
+    /// A payment dated before the replay start, in the scope for what it still
+    /// holds or what a reversal in the scope takes back: its state then. Not replayed.
+    pub prior: Option<Box<PriorPayment>>,
+}
+
+/// A payment's state at the start of a replay that begins after its date.
+#[derive(Debug, Clone, Default)]
+pub struct PriorPayment {
+    /// Credit it held then.
+    pub left: i64,
+    /// When it had none left, as stored (kept when it still has none).
+    pub applied_on: Option<Date>,
+    /// What it had settled before the start: (invoice, amount, whether a discount),
+    /// for a reversal to undo.
+    pub settled: Vec<(i64, i64, bool)>,
+    /// Refunds dated before the start that paid its credit out.
+    pub refunds: Vec<i64>,
 }
 
 /// A correction, as the replay takes it.
@@ -63,6 +89,9 @@ pub struct ReplayCorrection {
     /// a write that changes what a stated amount does is refused, one that leaves
     /// it as it was is not.
     pub stored_done: Option<i64>,
+    /// A credit note dated before the replay start that holds credit then: (what it
+    /// holds then, its stored day of none left). Not replayed.
+    pub prior_left: Option<(i64, Option<Date>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,9 +269,9 @@ struct State<'a> {
     note_left: Vec<i64>,
     note_applied_on: Vec<Option<Date>>,
     done: Vec<i64>,
-    /// Per payment: its allocations onto invoices (payment, discount, credit applied
-    /// from it), by index into `out.allocations`, for a reversal to undo.
-    settled_by: Vec<Vec<usize>>,
+    /// Per payment: what it settled (payment, discount, credit applied from it):
+    /// (invoice, amount, whether a discount), for a reversal to undo.
+    settled_by: Vec<Vec<(i64, i64, bool)>>,
     /// Per payment: the refunds that paid its credit out.
     refunded_by: Vec<Vec<i64>>,
     out: ReplayOutcome,
@@ -259,12 +288,12 @@ pub fn replay(
         .into_iter()
         .map(|inv| Open {
             gross: inv.paid_before + inv.adjusted_before,
-            reopened: 0,
-            noted: 0,
-            discounted: inv.adjusted_before > 0,
+            reopened: inv.reopened_before,
+            noted: inv.noted_before,
+            discounted: inv.discounted_before,
             void: false,
-            closed_on: None,
-            closed_by_adjustment: false,
+            closed_on: inv.closed_before.map(|(d, _)| d),
+            closed_by_adjustment: inv.closed_before.is_some_and(|(_, by)| by),
             first_taker: None,
             inv,
         })
@@ -297,14 +326,27 @@ pub fn replay(
         }
     }
 
+    // Entries dated before the start are not replayed: what they hold then is given.
     let mut events: Vec<(EntryKey, Event)> = Vec::with_capacity(payments.len() + corrections.len());
+    let mut prior: Vec<(EntryKey, SourceRef)> = Vec::new();
     for (i, p) in payments.iter().enumerate() {
-        events.push(((p.date, p.id, 0, 0), Event::Payment(i)));
+        let key = (p.date, p.id, 0, 0);
+        match &p.prior {
+            None => events.push((key, Event::Payment(i))),
+            Some(state) if state.left > 0 => prior.push((key, SourceRef::Payment(i))),
+            Some(_) => {}
+        }
     }
     for (i, c) in corrections.iter().enumerate() {
-        events.push(((c.date, c.after_payment, 1, c.id), Event::Correction(i)));
+        let key = (c.date, c.after_payment, 1, c.id);
+        match c.prior_left {
+            None => events.push((key, Event::Correction(i))),
+            Some((left, _)) if left > 0 => prior.push((key, SourceRef::Note(i))),
+            Some(_) => {}
+        }
     }
     events.sort_unstable_by_key(|e| e.0);
+    prior.sort_unstable_by_key(|e| e.0);
 
     let mut st = State {
         open,
@@ -314,21 +356,62 @@ pub fn replay(
         rank,
         queue: BTreeMap::new(),
         credit: hashbrown::HashMap::new(),
-        pay_left: payments.iter().map(|p| p.amount).collect(),
-        pay_applied_on: vec![None; payments.len()],
+        pay_left: payments
+            .iter()
+            .map(|p| p.prior.as_ref().map_or(p.amount, |s| s.left))
+            .collect(),
+        // (A source holding credit at the start has none left only when the replay
+        // uses it up; one holding none keeps the day it had none left.)
+        pay_applied_on: payments
+            .iter()
+            .map(|p| {
+                p.prior
+                    .as_ref()
+                    .filter(|s| s.left == 0)
+                    .and_then(|s| s.applied_on)
+            })
+            .collect(),
         note_left: corrections
             .iter()
-            .map(|c| match c.kind {
-                CorrectionKind::CreditNote => c.amount.unwrap_or(0),
+            .map(|c| match (c.prior_left, c.kind) {
+                (Some((left, _)), _) => left,
+                (None, CorrectionKind::CreditNote) => c.amount.unwrap_or(0),
                 _ => 0,
             })
             .collect(),
-        note_applied_on: vec![None; corrections.len()],
-        done: vec![0; corrections.len()],
-        settled_by: vec![Vec::new(); payments.len()],
-        refunded_by: vec![Vec::new(); payments.len()],
+        note_applied_on: corrections
+            .iter()
+            .map(|c| c.prior_left.filter(|(left, _)| *left == 0).and_then(|(_, a)| a))
+            .collect(),
+        done: corrections
+            .iter()
+            .map(|c| {
+                if c.prior_left.is_some() {
+                    c.stored_done.unwrap_or(0)
+                } else {
+                    0
+                }
+            })
+            .collect(),
+        settled_by: payments
+            .iter()
+            .map(|p| p.prior.as_ref().map(|s| s.settled.clone()).unwrap_or_default())
+            .collect(),
+        refunded_by: payments
+            .iter()
+            .map(|p| p.prior.as_ref().map(|s| s.refunds.clone()).unwrap_or_default())
+            .collect(),
         out: ReplayOutcome::default(),
     };
+    // The credit held at the start, oldest source first (all older than any the
+    // replay makes).
+    for (_, source) in prior {
+        let currency = match source {
+            SourceRef::Payment(k) => payments[k].currency,
+            SourceRef::Note(k) => corrections[k].currency,
+        };
+        st.credit.entry(currency).or_default().push_back(source);
+    }
     let pay_index: hashbrown::HashMap<i64, usize> =
         payments.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
 
@@ -522,7 +605,7 @@ impl<'a> State<'a> {
             rest = left - take;
         }
         for a in moves {
-            self.settled_by[k].push(self.out.allocations.len());
+            self.settled_by[k].push((self.open[i].inv.id, a.amount, a.kind == AllocationKind::Discount));
             self.allocate(i, a, EntryRef::Payment(p.id));
         }
         rest
@@ -681,7 +764,7 @@ impl<'a> State<'a> {
             let (payment_id, note_id) = Self::source_ids(source, payments, corrections);
             self.draw(source, m, c.date);
             if let SourceRef::Payment(pk) = source {
-                self.settled_by[pk].push(self.out.allocations.len());
+                self.settled_by[pk].push((self.open[target].inv.id, m, false));
             }
             let a = Allocation {
                 invoice_id: Some(self.open[target].inv.id),
@@ -747,13 +830,10 @@ impl<'a> State<'a> {
             });
         }
         let mut per_invoice: BTreeMap<i64, (i64, bool)> = BTreeMap::new();
-        for &a in &std::mem::take(&mut self.settled_by[pk]) {
-            let a = &self.out.allocations[a];
-            if let Some(id) = a.invoice_id {
-                let e = per_invoice.entry(id).or_default();
-                e.0 += a.amount;
-                e.1 |= a.kind == AllocationKind::Discount;
-            }
+        for (id, amount, discount) in std::mem::take(&mut self.settled_by[pk]) {
+            let e = per_invoice.entry(id).or_default();
+            e.0 += amount;
+            e.1 |= discount;
         }
         let mut done = 0;
         for (id, (amount, discount)) in per_invoice {
@@ -937,6 +1017,10 @@ mod tests {
             discount_bp: 0,
             discount_days: 0,
             void_from: None,
+            noted_before: 0,
+            reopened_before: 0,
+            discounted_before: false,
+            closed_before: None,
         }
     }
     fn run(invoices: Vec<ReplayInvoice<'static>>, payments: Vec<ReplayPayment>) -> ReplayOutcome {
@@ -949,6 +1033,7 @@ mod tests {
             currency: usd(),
             amount,
             invoice_id,
+            prior: None,
         }
     }
 

@@ -198,13 +198,16 @@ pub trait ReadTxn {
         f: &mut dyn FnMut(Currency, i64) -> Result<()>,
     ) -> Result<()>;
 
-    /// The facts a replay of `client` from `from` needs: its payments dated on or
-    /// after the scope's start, in (date, id) order; every correction of the client
-    /// (a client with any starts at [`Date::MIN`]: a correction reaches back to the
-    /// credit and allocations of any earlier date); and, when there is at least one
-    /// such payment or correction, its invoices not closed (nor void) before the
-    /// scope's start, each with what was allocated to it before that start (void
-    /// ones in the scope with their void date). The scope may start earlier
+    /// The facts a replay of `client` from `from` needs: its payments and
+    /// corrections dated on or after the scope's start, in (date, id) order; and,
+    /// when there is at least one such payment or correction, its invoices not
+    /// closed (nor void) before the scope's start, each with what was allocated to
+    /// it before that start (void ones in the scope with their void date). For a
+    /// client with corrections, also what reaches back before the start, each with
+    /// its state then (`prior`): the payments and credit notes holding credit then,
+    /// the payments a reversal in the scope reverses (with what they had settled,
+    /// whose invoices are in the scope too, closed or not), and the invoices'
+    /// credit notes, reversals and discounts before the start. The scope may start earlier
     /// than `from` (never later): a replay from any earlier date gives the same
     /// result, and a backend may prefer whole clients (a bulk load). It starts at
     /// [`Date::MIN`] at the latest when `from` is `Date::MIN`, and then the invoices'

@@ -1081,6 +1081,7 @@ fn load_corrections(
             payment_id: r.get(7)?,
             after_payment: r.get(8)?,
             stored_done: r.get(9)?,
+            prior_left: None,
         });
     }
     Ok(map)

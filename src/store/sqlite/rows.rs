@@ -86,6 +86,10 @@ impl StoredInvoice {
             discount_bp: u32::from(self.discount_bp),
             discount_days: u32::from(self.discount_days),
             void_from: self.void_from.get(),
+            noted_before: 0,
+            reopened_before: 0,
+            discounted_before: false,
+            closed_before: None,
         }
     }
 
@@ -102,6 +106,7 @@ impl StoredPayment {
             currency: self.currency,
             amount: self.amount,
             invoice_id: self.invoice_id.map(i64::from),
+            prior: None,
         }
     }
 }

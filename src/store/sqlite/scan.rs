@@ -62,6 +62,7 @@ pub(super) fn each_client_state(
                 payment_id: r.get(7)?,
                 after_payment: r.get(8)?,
                 stored_done: r.get(9)?,
+                prior_left: None,
             },
             StoredCorrectionState {
                 id,

@@ -10,13 +10,15 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::bulk::Bulk;
 use super::columns::{DateText, NOT_YET, currency_column, date_column, date_or_not_yet, kind_column};
 use super::{APPLICATION_ID, MIGRATIONS, schema_version};
+use crate::domain::entities::AllocationKind;
 use crate::domain::entities::{
     AllocationLine, Client, ClientChangeEntry, Correction, CorrectionKind, Entered, Invoice, InvoiceStatus,
     LogEntry, Payment,
 };
 use crate::domain::{Currency, Date, LedgerError, Money, Terms};
 use crate::engine::replay::{
-    Allocation, Closing, InvoiceState, PaymentState, ReplayCorrection, ReplayInvoice, ReplayPayment,
+    Allocation, Closing, InvoiceState, PaymentState, PriorPayment, ReplayCorrection, ReplayInvoice,
+    ReplayPayment,
 };
 use crate::store::{
     Author, ClientChange, ClientId, ClientRef, ClosedItem, CorrectionId, CreditItem, EntryKind, ImportRecord,
@@ -58,6 +60,9 @@ pub(super) struct SqliteTxn<'c> {
     pub(super) hot: Hot<'c>,
     /// [`RECENT`], or what the store was set to.
     pub(super) recent_closed: i64,
+    /// Replay a client with corrections from the date a write touched, not whole
+    /// (see `corrected_scope`; off: tests compare the two).
+    pub(super) partial_corrected: bool,
     /// The batch the entries written now belong to (see `set_author`), and the
     /// batches this transaction made, by author.
     pub(super) batch: Option<i64>,
@@ -114,6 +119,7 @@ impl<'c> SqliteTxn<'c> {
             bulk: None,
             hot: Hot::default(),
             recent_closed: RECENT,
+            partial_corrected: true,
             batch: None,
             batches: hashbrown::HashMap::new(),
         })
@@ -954,8 +960,11 @@ impl ReadTxn for SqliteTxn<'_> {
             return bulk.replay_scope(conn, client);
         }
         let corrections = self.client_corrections(client)?;
-        // A correction reaches back to any earlier credit and allocation: a client
-        // with one replays whole.
+        // A client with corrections replays from `from` with what its sources of
+        // credit held then, and what the payments it reverses had settled.
+        if !corrections.is_empty() && from != Date::MIN && self.partial_corrected {
+            return self.corrected_scope(client, from, corrections);
+        }
         let from = if corrections.is_empty() { from } else { Date::MIN };
         let from_text = DateText::new(from);
         let mut stmt = self.conn.prepare_cached(
@@ -969,6 +978,7 @@ impl ReadTxn for SqliteTxn<'_> {
                     currency: currency_column(r.get_ref(2)?.as_str()?)?,
                     amount: r.get(3)?,
                     invoice_id: r.get(4)?,
+                    prior: None,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -1025,6 +1035,11 @@ impl ReadTxn for SqliteTxn<'_> {
                         rusqlite::types::ValueRef::Null => None,
                         v => Some(date_column(v)?),
                     },
+                    noted_before: 0,
+                    reopened_before: 0,
+                    // (Without corrections, only discounts adjust.)
+                    discounted_before: r.get::<_, i64>(9)? > 0,
+                    closed_before: None,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -1433,7 +1448,251 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 }
 
+/// An allocation from a payment: (invoice, kind, amount, correction).
+type PaymentLine = (Option<i64>, AllocationKind, i64, Option<i64>);
+
 impl SqliteTxn<'_> {
+    /// The scope of a replay of `client` (who has corrections) from `from`: the
+    /// payments and corrections dated from then on; the payments and credit notes
+    /// dated before that hold credit then, with what they hold; the payments its
+    /// reversals reverse, with what they had settled before; and the invoices open
+    /// then, or settled before by a payment reversed from then on, each with what
+    /// had been allocated to it before.
+    fn corrected_scope(
+        &mut self,
+        client: ClientId,
+        from: Date,
+        corrections: Vec<ReplayCorrection>,
+    ) -> Result<ReplayScope> {
+        let from_text = DateText::new(from);
+        let conn = self.conn;
+        let payment_row = |r: &Row| -> rusqlite::Result<ReplayPayment> {
+            Ok(ReplayPayment {
+                id: r.get(0)?,
+                date: date_column(r.get_ref(1)?)?,
+                currency: currency_column(r.get_ref(2)?.as_str()?)?,
+                amount: r.get(3)?,
+                invoice_id: r.get(4)?,
+                prior: None,
+            })
+        };
+        let mut payments: Vec<ReplayPayment> = conn
+            .prepare_cached(
+                "SELECT id, date, currency, amount, invoice_id FROM payments WHERE client_id = ?1 AND date >= ?2
+                 ORDER BY date, id",
+            )?
+            .query_map(params![client, from_text], payment_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        // Payments before `from` holding credit then (what they held after every
+        // entry dated before it).
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT p.id, p.date, p.currency, p.amount, p.invoice_id, p.applied_on,
+                    p.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a
+                        WHERE a.payment_id = p.id AND a.held = 1 AND a.kind IN {USES_PAYMENT} AND a.date < ?2), 0)
+             FROM payments p INDEXED BY payments_credit_at
+             WHERE p.applied_on >= ?2 AND p.date < ?2 AND p.applied_on > p.date AND p.client_id = ?1"
+        ))?;
+        let mut rows = stmt.query(params![client, from_text])?;
+        while let Some(r) = rows.next()? {
+            let mut p = payment_row(r)?;
+            p.prior = Some(Box::new(PriorPayment {
+                left: r.get(6)?,
+                applied_on: date_or_not_yet(r.get_ref(5)?.as_str()?)?,
+                ..PriorPayment::default()
+            }));
+            payments.push(p);
+        }
+        drop(rows);
+        drop(stmt);
+        // Payments before `from` that a reversal from then on reverses: what each had
+        // settled before, and the refunds its credit paid.
+        let reversed: Vec<i64> = corrections
+            .iter()
+            .filter(|c| c.kind == CorrectionKind::Reversal && c.date >= from)
+            .filter_map(|c| c.payment_id)
+            .collect();
+        let mut reopenable: Vec<i64> = Vec::new();
+        for id in reversed {
+            let known = payments.iter().position(|p| p.id == id);
+            let k = match known {
+                Some(k) if payments[k].prior.is_none() => continue, // replayed itself
+                Some(k) => k,
+                None => {
+                    let Some(mut p) = conn
+                        .prepare_cached("SELECT id, date, currency, amount, invoice_id, applied_on FROM payments WHERE id = ?1")?
+                        .query_row([id], |r| {
+                            let p = payment_row(r)?;
+                            Ok((p, date_or_not_yet(r.get_ref(5)?.as_str()?)?))
+                        })
+                        .optional()?
+                        .map(|(mut p, applied_on)| {
+                            p.prior = Some(Box::new(PriorPayment {
+                                left: 0,
+                                applied_on,
+                                ..PriorPayment::default()
+                            }));
+                            p
+                        })
+                    else {
+                        continue;
+                    };
+                    if p.date >= from {
+                        continue;
+                    }
+                    p.prior.get_or_insert_with(Box::default);
+                    payments.push(p);
+                    payments.len() - 1
+                }
+            };
+            let date = payments[k].date;
+            let lines = self.payment_lines(client, id, date, from)?;
+            let Some(prior) = payments[k].prior.as_mut() else {
+                continue;
+            };
+            for (invoice, kind, amount, correction) in lines {
+                match kind {
+                    AllocationKind::Payment | AllocationKind::Discount | AllocationKind::Credit => {
+                        if let Some(invoice) = invoice {
+                            prior
+                                .settled
+                                .push((invoice, amount, kind == AllocationKind::Discount));
+                            reopenable.push(invoice);
+                        }
+                    }
+                    AllocationKind::Refund => prior.refunds.extend(correction),
+                    _ => {}
+                }
+            }
+        }
+        // Credit notes before `from` holding credit then; corrections from then on.
+        let mut scoped = Vec::new();
+        let mut note_left = conn.prepare_cached(
+            "SELECT n.amount - COALESCE((SELECT SUM(a.amount) FROM allocations a WHERE a.note_id = n.id AND a.date < ?2), 0),
+                    n.applied_on
+             FROM corrections n WHERE n.id = ?1 AND n.applied_on >= ?2",
+        )?;
+        for mut c in corrections {
+            if c.date >= from {
+                scoped.push(c);
+            } else if c.kind == CorrectionKind::CreditNote
+                && let Some((left, applied_on)) = note_left
+                    .query_row(params![c.id, from_text], |r| {
+                        Ok((r.get::<_, i64>(0)?, date_or_not_yet(r.get_ref(1)?.as_str()?)?))
+                    })
+                    .optional()?
+                && left > 0
+            {
+                c.prior_left = Some((left, applied_on));
+                scoped.push(c);
+            }
+        }
+        drop(note_left);
+        // Invoices: open at `from` (or void from then on), and those a reversal may
+        // open again.
+        let voids_since = "SELECT id FROM invoices INDEXED BY invoices_voided
+             WHERE void_from >= ?2 AND voided_on IS NOT NULL AND client_id = ?1";
+        let mut ids: Vec<i64> = conn
+            .prepare_cached(&format!(
+                "{} UNION {voids_since}",
+                self.invoices_open_since(from)?
+            ))?
+            .query_map(params![client, from_text], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.extend(reopenable);
+        ids.sort_unstable();
+        ids.dedup();
+        let mut stmt = conn.prepare_cached(
+            "SELECT i.id, i.number, i.currency, i.issue_date, i.due_date, i.amount, i.discount_bp, i.discount_days,
+                 i.void_from, i.closed_on, i.closed_by_adjustment,
+                 COALESCE((SELECT SUM(CASE WHEN a.kind IN ('payment', 'credit') THEN a.amount ELSE 0 END)
+                     FROM allocations a WHERE a.invoice_id = i.id AND a.date < ?2), 0),
+                 COALESCE((SELECT SUM(CASE WHEN a.kind IN ('discount', 'credit_note', 'write_off') THEN a.amount ELSE 0 END)
+                     FROM allocations a WHERE a.invoice_id = i.id AND a.date < ?2), 0),
+                 COALESCE((SELECT SUM(CASE WHEN a.kind = 'credit_note' THEN a.amount ELSE 0 END)
+                     FROM allocations a WHERE a.invoice_id = i.id AND a.date < ?2), 0),
+                 COALESCE((SELECT SUM(CASE WHEN a.kind = 'reversal' THEN a.amount ELSE 0 END)
+                     FROM allocations a WHERE a.invoice_id = i.id AND a.date < ?2), 0),
+                 EXISTS (SELECT 1 FROM allocations d WHERE d.invoice_id = i.id AND d.kind = 'discount' AND d.date < ?2
+                     AND NOT EXISTS (SELECT 1 FROM corrections r WHERE r.kind = 'reversal' AND r.payment_id = d.payment_id
+                         AND r.date < ?2)),
+                 (SELECT c.closed_on FROM closings c WHERE c.invoice_id = i.id AND c.closed_on < ?2 AND c.reopened_on >= ?2),
+                 (SELECT c.by_adjustment FROM closings c WHERE c.invoice_id = i.id AND c.closed_on < ?2 AND c.reopened_on >= ?2)
+             FROM invoices i WHERE i.id = ?1",
+        )?;
+        let mut invoices = Vec::with_capacity(ids.len());
+        for id in ids {
+            let inv = stmt.query_row(params![id, from_text], |r| {
+                let optional_date = |v: rusqlite::types::ValueRef| -> rusqlite::Result<Option<Date>> {
+                    match v {
+                        rusqlite::types::ValueRef::Null => Ok(None),
+                        v => Ok(Some(date_column(v)?)),
+                    }
+                };
+                let closed_on = date_or_not_yet(r.get_ref(9)?.as_str()?)?;
+                let by_adjustment: bool = r.get(10)?;
+                // Closed at the start: for good before it, or until a reversal later.
+                let closed_before = match (closed_on.filter(|c| *c < from), optional_date(r.get_ref(16)?)?) {
+                    (Some(c), _) => Some((c, by_adjustment)),
+                    (None, Some(c)) => Some((c, r.get::<_, Option<bool>>(17)?.unwrap_or(false))),
+                    (None, None) => None,
+                };
+                Ok(ReplayInvoice {
+                    id: r.get(0)?,
+                    number: r.get::<_, String>(1)?.into(),
+                    currency: currency_column(r.get_ref(2)?.as_str()?)?,
+                    issue_date: date_column(r.get_ref(3)?)?,
+                    due_date: date_column(r.get_ref(4)?)?,
+                    amount: r.get(5)?,
+                    discount_bp: r.get(6)?,
+                    discount_days: r.get(7)?,
+                    void_from: optional_date(r.get_ref(8)?)?,
+                    paid_before: r.get(11)?,
+                    adjusted_before: r.get(12)?,
+                    noted_before: r.get(13)?,
+                    reopened_before: r.get(14)?,
+                    discounted_before: r.get(15)?,
+                    closed_before,
+                })
+            })?;
+            invoices.push(inv);
+        }
+        Ok(ReplayScope {
+            from,
+            invoices,
+            payments,
+            corrections: scoped,
+        })
+    }
+
+    /// The allocations made from payment `id` (of `client`, dated `date`) dated
+    /// before `before`: (invoice, kind, amount, correction). Through the invoices
+    /// still open at its date, or the index of payments that held credit.
+    fn payment_lines(
+        &self,
+        client: ClientId,
+        id: PaymentId,
+        date: Date,
+        before: Date,
+    ) -> Result<Vec<PaymentLine>> {
+        let sql = format!(
+            "SELECT a.invoice_id, a.kind, a.amount, a.correction_id FROM allocations a
+             WHERE a.id IN (
+                 SELECT id FROM allocations WHERE invoice_id IN ({} UNION
+                     SELECT id FROM invoices INDEXED BY invoices_voided
+                     WHERE void_from >= ?2 AND voided_on IS NOT NULL AND client_id = ?1)
+                     AND date = ?2 AND payment_id = ?3
+                 UNION SELECT id FROM allocations WHERE payment_id = ?3 AND held = 1)
+             AND a.date < ?4 ORDER BY a.id",
+            self.invoices_open_since(date)?
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![client, DateText::new(date), id, DateText::new(before)],
+            |r| Ok((r.get(0)?, kind_column(r.get_ref(1)?)?, r.get(2)?, r.get(3)?)),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every correction of `client`, as the replay takes them, in id order.
     fn client_corrections(&self, client: ClientId) -> Result<Vec<ReplayCorrection>> {
         let mut stmt = self.conn.prepare_cached(
@@ -1451,6 +1710,7 @@ impl SqliteTxn<'_> {
                 payment_id: r.get(6)?,
                 after_payment: r.get(7)?,
                 stored_done: r.get(8)?,
+                prior_left: None,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
