@@ -838,37 +838,6 @@ impl<'a> State<'a> {
         let mut done = 0;
         for (id, (amount, discount)) in per_invoice {
             let Some(i) = self.find(id) else { continue };
-            let o = &mut self.open[i];
-            if o.void {
-                // (Void from an earlier day: what it opens again is part of what was
-                // allocated before the void, which the end of the replay refuses.)
-                o.reopened += amount;
-                self.out.allocations.push(Allocation {
-                    invoice_id: Some(id),
-                    payment_id: Some(p.id),
-                    note_id: None,
-                    correction_id: Some(c.id),
-                    kind: AllocationKind::Reversal,
-                    date: c.date,
-                    amount,
-                    held: false,
-                });
-                done += amount;
-                continue;
-            }
-            if let Some(closed_on) = o.closed_on.take() {
-                self.out.closings.push(Closing {
-                    invoice_id: id,
-                    closed_on,
-                    reopened_on: c.date,
-                    by_adjustment: o.closed_by_adjustment,
-                });
-            }
-            o.closed_by_adjustment = false;
-            o.reopened += amount;
-            if discount {
-                o.discounted = false;
-            }
             self.out.allocations.push(Allocation {
                 invoice_id: Some(id),
                 payment_id: Some(p.id),
@@ -880,6 +849,25 @@ impl<'a> State<'a> {
                 held: false,
             });
             done += amount;
+            let o = &mut self.open[i];
+            o.reopened += amount;
+            if o.void {
+                // (Void from an earlier day: what it opens again is part of what was
+                // allocated before the void, which the end of the replay refuses.)
+                continue;
+            }
+            if let Some(closed_on) = o.closed_on.take() {
+                self.out.closings.push(Closing {
+                    invoice_id: id,
+                    closed_on,
+                    reopened_on: c.date,
+                    by_adjustment: o.closed_by_adjustment,
+                });
+            }
+            o.closed_by_adjustment = false;
+            if discount {
+                o.discounted = false;
+            }
             if self.open[i].open() > 0 && self.open[i].inv.issue_date <= c.date {
                 let key = self.key(i);
                 self.queue.insert(key, i);

@@ -35,8 +35,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::columns::{DateText, currency_column, date_column};
 use super::numbers::NumberIndex;
-use super::rows::{Client, Later, StoredInvoice, StoredPayment, scan_invoices, scan_payments};
-use super::txn::{correction_kind_column, insert_allocations, save_corrections};
+use super::rows::{
+    Client, Later, REPLAY_CORRECTION_COLUMNS, StoredInvoice, StoredPayment, replay_correction, scan_invoices,
+    scan_payments,
+};
+use super::txn::{insert_allocations, save_corrections};
 use crate::domain::{Currency, Date, LedgerError};
 use crate::engine::replay::{Allocation, InvoiceState, PaymentState, ReplayCorrection, ReplayInvoice};
 use crate::internal;
@@ -1064,25 +1067,13 @@ fn load_corrections(
     conn: &Connection,
     client: Option<ClientId>,
 ) -> Result<hashbrown::HashMap<ClientId, Vec<ReplayCorrection>>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT client_id, id, kind, date, currency, amount, invoice_id, payment_id, after_payment, done
-         FROM corrections WHERE ?1 IS NULL OR client_id = ?1 ORDER BY id",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT client_id, {REPLAY_CORRECTION_COLUMNS} FROM corrections WHERE ?1 IS NULL OR client_id = ?1 ORDER BY id"
+    ))?;
     let mut rows = stmt.query([client])?;
     let mut map: hashbrown::HashMap<ClientId, Vec<ReplayCorrection>> = hashbrown::HashMap::new();
     while let Some(r) = rows.next()? {
-        map.entry(r.get(0)?).or_default().push(ReplayCorrection {
-            id: r.get(1)?,
-            kind: correction_kind_column(r.get_ref(2)?)?,
-            date: date_column(r.get_ref(3)?)?,
-            currency: currency_column(r.get_ref(4)?.as_str()?)?,
-            amount: r.get(5)?,
-            invoice_id: r.get(6)?,
-            payment_id: r.get(7)?,
-            after_payment: r.get(8)?,
-            stored_done: r.get(9)?,
-            prior_left: None,
-        });
+        map.entry(r.get(0)?).or_default().push(replay_correction(r, 1)?);
     }
     Ok(map)
 }

@@ -48,6 +48,14 @@ pub(super) fn date_column(value: rusqlite::types::ValueRef<'_>) -> rusqlite::Res
     stored_date(value.as_str()?)
 }
 
+/// A date column that may be NULL (a void's dates).
+pub(super) fn optional_date_column(value: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<Option<Date>> {
+    match value {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        value => date_column(value).map(Some),
+    }
+}
+
 fn stored_date(text: &str) -> rusqlite::Result<Date> {
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<u32> {

@@ -5,9 +5,9 @@
 use anyhow::Result;
 use rusqlite::Connection;
 
-use super::columns::{currency_column, date_column, date_or_not_yet};
+use super::columns::{currency_column, date_column, date_or_not_yet, optional_date_column};
 use crate::domain::{Currency, Date};
-use crate::engine::replay::{ReplayInvoice, ReplayPayment};
+use crate::engine::replay::{ReplayCorrection, ReplayInvoice, ReplayPayment};
 use crate::internal;
 use crate::store::ClientId;
 
@@ -131,10 +131,7 @@ pub(super) fn scan_invoices(conn: &Connection, mut f: impl FnMut(StoredInvoice, 
                 discount_bp: r.get(7)?,
                 discount_days: r.get(8)?,
                 currency: currency_column(r.get_ref(9)?.as_str()?)?,
-                void_from: Later::new(match r.get_ref(10)? {
-                    rusqlite::types::ValueRef::Null => None,
-                    v => Some(date_column(v)?),
-                }),
+                void_from: Later::new(optional_date_column(r.get_ref(10)?)?),
                 closed_by_adjustment: r.get(12)?,
             },
             r.get_ref(11)?.as_str()?,
@@ -163,4 +160,25 @@ pub(super) fn scan_payments(conn: &Connection, below: i64, mut f: impl FnMut(Sto
         });
     }
     Ok(())
+}
+
+/// The columns of [`replay_correction`], in order, over `corrections`.
+pub(super) const REPLAY_CORRECTION_COLUMNS: &str =
+    "id, kind, date, currency, amount, invoice_id, payment_id, after_payment, done";
+
+/// A correction as the replay takes it, from [`REPLAY_CORRECTION_COLUMNS`] starting
+/// at column `at`.
+pub(super) fn replay_correction(r: &rusqlite::Row, at: usize) -> rusqlite::Result<ReplayCorrection> {
+    Ok(ReplayCorrection {
+        id: r.get(at)?,
+        kind: super::txn::correction_kind_column(r.get_ref(at + 1)?)?,
+        date: date_column(r.get_ref(at + 2)?)?,
+        currency: currency_column(r.get_ref(at + 3)?.as_str()?)?,
+        amount: r.get(at + 4)?,
+        invoice_id: r.get(at + 5)?,
+        payment_id: r.get(at + 6)?,
+        after_payment: r.get(at + 7)?,
+        stored_done: r.get(at + 8)?,
+        prior_left: None,
+    })
 }

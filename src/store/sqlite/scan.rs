@@ -10,9 +10,11 @@
 use anyhow::Result;
 use rusqlite::Connection;
 
-use super::columns::{currency_column, date_column, date_or_not_yet};
-use super::rows::{StoredInvoice, StoredPayment, scan_invoices, scan_payments};
-use super::txn::{ALLOCATION_COLUMNS, allocation_row, closing_row, correction_kind_column};
+use super::columns::date_or_not_yet;
+use super::rows::{
+    REPLAY_CORRECTION_COLUMNS, StoredInvoice, StoredPayment, replay_correction, scan_invoices, scan_payments,
+};
+use super::txn::{ALLOCATION_COLUMNS, allocation_row, closing_row};
 use crate::domain::Date;
 use crate::engine::replay::{Allocation, Closing, InvoiceState, PaymentState, ReplayCorrection};
 use crate::store::{
@@ -42,28 +44,16 @@ pub(super) fn each_client_state(
     let mut corrections: hashbrown::HashMap<ClientId, Vec<(ReplayCorrection, StoredCorrectionState)>> =
         hashbrown::HashMap::new();
     let mut correction_client: hashbrown::HashMap<i64, ClientId> = hashbrown::HashMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT client_id, id, kind, date, currency, amount, invoice_id, payment_id, after_payment, done,
-                unapplied, applied_on FROM corrections ORDER BY id",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT client_id, {REPLAY_CORRECTION_COLUMNS}, unapplied, applied_on FROM corrections ORDER BY id"
+    ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let client: ClientId = r.get(0)?;
         let id: i64 = r.get(1)?;
         correction_client.insert(id, client);
         corrections.entry(client).or_default().push((
-            ReplayCorrection {
-                id,
-                kind: correction_kind_column(r.get_ref(2)?)?,
-                date: date_column(r.get_ref(3)?)?,
-                currency: currency_column(r.get_ref(4)?.as_str()?)?,
-                amount: r.get(5)?,
-                invoice_id: r.get(6)?,
-                payment_id: r.get(7)?,
-                after_payment: r.get(8)?,
-                stored_done: r.get(9)?,
-                prior_left: None,
-            },
+            replay_correction(r, 1)?,
             StoredCorrectionState {
                 id,
                 done: r.get(9)?,

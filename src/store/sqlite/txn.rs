@@ -8,7 +8,10 @@ use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::bulk::Bulk;
-use super::columns::{DateText, NOT_YET, currency_column, date_column, date_or_not_yet, kind_column};
+use super::columns::{
+    DateText, NOT_YET, currency_column, date_column, date_or_not_yet, kind_column, optional_date_column,
+};
+use super::rows::{REPLAY_CORRECTION_COLUMNS, replay_correction};
 use super::{APPLICATION_ID, MIGRATIONS, schema_version};
 use crate::domain::entities::AllocationKind;
 use crate::domain::entities::{
@@ -339,14 +342,8 @@ fn invoice_row(row: &Row, client: String, as_of: Date) -> rusqlite::Result<Invoi
     let currency = currency_column(row.get_ref(3)?.as_str()?)?;
     let amount: i64 = row.get(6)?;
     let settled: i64 = row.get(7)?;
-    let optional_date = |i: usize| -> rusqlite::Result<Option<Date>> {
-        match row.get_ref(i)? {
-            rusqlite::types::ValueRef::Null => Ok(None),
-            value => Ok(Some(date_column(value)?)),
-        }
-    };
-    let voided_on = optional_date(13)?;
-    let void_from = optional_date(16)?;
+    let voided_on = optional_date_column(row.get_ref(13)?)?;
+    let void_from = optional_date_column(row.get_ref(16)?)?;
     let void = void_from.is_some_and(|d| d <= as_of);
     let open = if void { 0 } else { amount - settled };
     // (A closing a reversal undid later is not the final one: paid, with no date.)
@@ -971,16 +968,7 @@ impl ReadTxn for SqliteTxn<'_> {
             "SELECT id, date, currency, amount, invoice_id FROM payments WHERE client_id = ?1 AND date >= ?2 ORDER BY date, id",
         )?;
         let payments: Vec<ReplayPayment> = stmt
-            .query_map(params![client, from_text], |r| {
-                Ok(ReplayPayment {
-                    id: r.get(0)?,
-                    date: date_column(r.get_ref(1)?)?,
-                    currency: currency_column(r.get_ref(2)?.as_str()?)?,
-                    amount: r.get(3)?,
-                    invoice_id: r.get(4)?,
-                    prior: None,
-                })
-            })?
+            .query_map(params![client, from_text], replay_payment_row)?
             .collect::<rusqlite::Result<_>>()?;
         // Voids from `from` on take effect in the replay (few: their own index).
         let voids_since = "SELECT id FROM invoices INDEXED BY invoices_voided
@@ -1031,10 +1019,7 @@ impl ReadTxn for SqliteTxn<'_> {
                     discount_days: r.get(7)?,
                     paid_before: r.get(8)?,
                     adjusted_before: r.get(9)?,
-                    void_from: match r.get_ref(10)? {
-                        rusqlite::types::ValueRef::Null => None,
-                        v => Some(date_column(v)?),
-                    },
+                    void_from: optional_date_column(r.get_ref(10)?)?,
                     noted_before: 0,
                     reopened_before: 0,
                     // (Without corrections, only discounts adjust.)
@@ -1289,10 +1274,7 @@ impl ReadTxn for SqliteTxn<'_> {
                 entry: r.get(4)?,
                 id: r.get(5)?,
                 client: r.get(6)?,
-                date: match r.get_ref(7)? {
-                    rusqlite::types::ValueRef::Null => None,
-                    v => Some(date_column(v)?),
-                },
+                date: optional_date_column(r.get_ref(7)?)?,
                 amount: match (amount, currency) {
                     (Some(a), Some(c)) => Some(Money::new(a, c)),
                     _ => None,
@@ -1448,6 +1430,18 @@ impl ReadTxn for SqliteTxn<'_> {
     }
 }
 
+/// A payment as the replay takes it, from `id, date, currency, amount, invoice_id`.
+fn replay_payment_row(r: &Row) -> rusqlite::Result<ReplayPayment> {
+    Ok(ReplayPayment {
+        id: r.get(0)?,
+        date: date_column(r.get_ref(1)?)?,
+        currency: currency_column(r.get_ref(2)?.as_str()?)?,
+        amount: r.get(3)?,
+        invoice_id: r.get(4)?,
+        prior: None,
+    })
+}
+
 /// An allocation from a payment: (invoice, kind, amount, correction).
 type PaymentLine = (Option<i64>, AllocationKind, i64, Option<i64>);
 
@@ -1466,16 +1460,7 @@ impl SqliteTxn<'_> {
     ) -> Result<ReplayScope> {
         let from_text = DateText::new(from);
         let conn = self.conn;
-        let payment_row = |r: &Row| -> rusqlite::Result<ReplayPayment> {
-            Ok(ReplayPayment {
-                id: r.get(0)?,
-                date: date_column(r.get_ref(1)?)?,
-                currency: currency_column(r.get_ref(2)?.as_str()?)?,
-                amount: r.get(3)?,
-                invoice_id: r.get(4)?,
-                prior: None,
-            })
-        };
+        let payment_row = replay_payment_row;
         let mut payments: Vec<ReplayPayment> = conn
             .prepare_cached(
                 "SELECT id, date, currency, amount, invoice_id FROM payments WHERE client_id = ?1 AND date >= ?2
@@ -1622,16 +1607,13 @@ impl SqliteTxn<'_> {
         let mut invoices = Vec::with_capacity(ids.len());
         for id in ids {
             let inv = stmt.query_row(params![id, from_text], |r| {
-                let optional_date = |v: rusqlite::types::ValueRef| -> rusqlite::Result<Option<Date>> {
-                    match v {
-                        rusqlite::types::ValueRef::Null => Ok(None),
-                        v => Ok(Some(date_column(v)?)),
-                    }
-                };
                 let closed_on = date_or_not_yet(r.get_ref(9)?.as_str()?)?;
                 let by_adjustment: bool = r.get(10)?;
                 // Closed at the start: for good before it, or until a reversal later.
-                let closed_before = match (closed_on.filter(|c| *c < from), optional_date(r.get_ref(16)?)?) {
+                let closed_before = match (
+                    closed_on.filter(|c| *c < from),
+                    optional_date_column(r.get_ref(16)?)?,
+                ) {
                     (Some(c), _) => Some((c, by_adjustment)),
                     (None, Some(c)) => Some((c, r.get::<_, Option<bool>>(17)?.unwrap_or(false))),
                     (None, None) => None,
@@ -1645,7 +1627,7 @@ impl SqliteTxn<'_> {
                     amount: r.get(5)?,
                     discount_bp: r.get(6)?,
                     discount_days: r.get(7)?,
-                    void_from: optional_date(r.get_ref(8)?)?,
+                    void_from: optional_date_column(r.get_ref(8)?)?,
                     paid_before: r.get(11)?,
                     adjusted_before: r.get(12)?,
                     noted_before: r.get(13)?,
@@ -1695,24 +1677,10 @@ impl SqliteTxn<'_> {
 
     /// Every correction of `client`, as the replay takes them, in id order.
     fn client_corrections(&self, client: ClientId) -> Result<Vec<ReplayCorrection>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, kind, date, currency, amount, invoice_id, payment_id, after_payment, done
-             FROM corrections WHERE client_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([client], |r| {
-            Ok(ReplayCorrection {
-                id: r.get(0)?,
-                kind: correction_kind_column(r.get_ref(1)?)?,
-                date: date_column(r.get_ref(2)?)?,
-                currency: currency_column(r.get_ref(3)?.as_str()?)?,
-                amount: r.get(4)?,
-                invoice_id: r.get(5)?,
-                payment_id: r.get(6)?,
-                after_payment: r.get(7)?,
-                stored_done: r.get(8)?,
-                prior_left: None,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {REPLAY_CORRECTION_COLUMNS} FROM corrections WHERE client_id = ?1 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([client], |r| replay_correction(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
