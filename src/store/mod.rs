@@ -24,6 +24,7 @@
 //! entry has a larger id than every entry committed before it. The replay's tie-break
 //! ("entry order") is the id order.
 
+pub mod pg;
 pub mod sqlite;
 #[cfg(test)]
 mod tests;
