@@ -39,12 +39,14 @@ Examples:
   ar aging --as-of 2026-11-30
   ar check                                          verify the ledger
 
-The ledger is --db PATH, else $AR_DB, else ~/.local/share/ar/ledger.db.
+The ledger is --db PATH, else $AR_DB, else ~/.local/share/ar/ledger.db; a
+postgresql:// address (or host=... dbname=...) is a ledger on a PostgreSQL server.
 Exit codes: 0 done; 1 refused (nothing written); 2 usage; 3 --fail-if-over tripped;
 70 internal error (a bug: please report it); 75 ledger busy (try again later).")]
 pub struct Cli {
-    /// Ledger file (default: $AR_DB, else ~/.local/share/ar/ledger.db; for `ar demo`, the
-    /// sample's file, default ~/.cache/ar/demo.db)
+    /// Ledger file, or a PostgreSQL address (postgresql://user@host/db, host=... dbname=...)
+    /// (default: $AR_DB, else ~/.local/share/ar/ledger.db; for `ar demo`, the sample's file,
+    /// default ~/.cache/ar/demo.db)
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
