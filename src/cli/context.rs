@@ -12,6 +12,7 @@ use anyhow::Result;
 use crate::domain::{Date, Field, LedgerError, parse_date};
 use crate::ledger::Ledger;
 use crate::render::Style;
+use crate::store::pg;
 use crate::store::sqlite::{Access, Location, SqliteStore};
 
 /// Environment variables, as the command sees them. A variable set to the empty
@@ -171,15 +172,28 @@ impl<'a> Context<'a> {
         access: Access,
         location: Location,
     ) -> Result<Ledger> {
-        let mut store = SqliteStore::open(path, access, location)?;
+        // Hidden, for tests: take the bulk path with small files.
+        let bulk_entries = self.env.get("AR_BULK_ENTRIES").and_then(|v| v.parse().ok());
+        let store: Box<dyn crate::store::Store> = match path.to_str().filter(|p| pg::is_server_address(p)) {
+            Some(address) => {
+                let mut store = pg::PgStore::open_with_env(address, access, &|k| self.env.get(k).map(str::to_string))?;
+                if let Some(n) = bulk_entries {
+                    store.set_bulk_entries(n);
+                }
+                Box::new(store)
+            }
+            None => {
+                let mut store = SqliteStore::open(path, access, location)?;
+                if let Some(n) = bulk_entries {
+                    store.set_bulk_entries(n);
+                }
+                Box::new(store)
+            }
+        };
         if access == Access::Write {
             self.opened_for_write.set(true);
         }
-        // Hidden, for tests: take the bulk path with small files.
-        if let Some(n) = self.env.get("AR_BULK_ENTRIES").and_then(|v| v.parse().ok()) {
-            store.set_bulk_entries(n);
-        }
-        let mut ledger = Ledger::from_store(Box::new(store));
+        let mut ledger = Ledger::from_store(store);
         let entered_by = match (&self.user, access) {
             (Ok(user), _) => user.clone(),
             (Err(e), Access::Write) => return Err(e.clone().into()),

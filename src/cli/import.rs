@@ -76,7 +76,8 @@ pub fn run_import(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     // A dry run writes nothing, so it creates no ledger either: with none there yet,
     // the rows are checked against an empty one.
     let (path, _) = ctx.ledger_path()?;
-    let mut ledger = if args.dry_run && !path.exists() {
+    let on_server = path.to_str().is_some_and(crate::store::pg::is_server_address);
+    let mut ledger = if args.dry_run && !on_server && !path.exists() {
         Ledger::open_in_memory()?
     } else if args.dry_run {
         ctx.open_ledger(Access::Read)?

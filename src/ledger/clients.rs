@@ -13,6 +13,7 @@ use crate::domain::text::{clean_text, client_code, email};
 use crate::domain::{Currency, Date, Field, LedgerError, Money, Terms, Total};
 use crate::store::{ClientChange, InvoiceFilter, PaymentFilter, ReadTxn, WriteHint};
 
+#[derive(Clone)]
 pub struct NewClient {
     pub code: String,
     pub name: String,
@@ -21,7 +22,7 @@ pub struct NewClient {
     pub credit_limit: Option<String>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct ClientPatch {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -129,11 +130,11 @@ impl Batch<'_> {
 
 impl Ledger {
     pub fn add_client(&mut self, new: NewClient) -> Result<Client> {
-        self.write(WriteHint::ONE, |b| b.add_client(new))
+        self.write(WriteHint::ONE, |b| b.add_client(new.clone()))
     }
 
     pub fn edit_client(&mut self, code: &str, patch: ClientPatch) -> Result<Client> {
-        self.write(WriteHint::ONE, |b| b.edit_client(code, patch))
+        self.write(WriteHint::ONE, |b| b.edit_client(code, patch.clone()))
     }
 
     /// Every client with its balances as of `as_of` (what `ar aging` counts then).

@@ -404,7 +404,7 @@ impl Ledger {
     /// Enter one correction (one transaction) and say what it did.
     pub fn record_correction(&mut self, new: NewCorrection) -> Result<CorrectionReceipt> {
         self.write(WriteHint::ONE, |b| {
-            let id = b.record_correction(new)?;
+            let id = b.record_correction(new.clone())?;
             b.replay()?;
             let txn = b.txn();
             let correction = txn

@@ -11,6 +11,7 @@ use crate::domain::text::clean_text;
 use crate::domain::{Currency, Date, Field, LedgerError, Money, Terms};
 use crate::store::{ClientId, InvoiceFilter, InvoiceId, NewInvoiceRow, ReadTxn, WriteHint};
 
+#[derive(Clone)]
 pub struct NewInvoice {
     pub client: String,
     /// As typed: parsed in the invoice's currency.
@@ -286,7 +287,7 @@ impl Batch<'_> {
 impl Ledger {
     pub fn add_invoice(&mut self, new: NewInvoice) -> Result<Invoice> {
         self.write(WriteHint::ONE, |b| {
-            let id = b.add_invoice(new)?;
+            let id = b.add_invoice(new.clone())?;
             b.replay()?;
             b.txn()
                 .invoice(id, crate::domain::dates::end_of_time())?

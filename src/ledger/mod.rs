@@ -36,6 +36,9 @@ use crate::domain::{Currency, LedgerError, Terms};
 use crate::store::sqlite::{Access, Location, SqliteStore};
 use crate::store::{Author, ReadTxn, Store, WriteHint, WriteTxn};
 
+/// How many times a write the server asks again for is tried again.
+const WRITE_ATTEMPTS: u64 = 5;
+
 pub(crate) const KEY_CURRENCY: &str = "default_currency";
 pub(crate) const KEY_TERMS: &str = "default_terms";
 pub(crate) const KEY_PREFIX: &str = "invoice_prefix";
@@ -117,14 +120,18 @@ impl Ledger {
     /// Run `f` as one write transaction: all of it is written, with the allocations
     /// it moved replayed, or (on any error) none of it. A new ledger gets its default
     /// settings in the same transaction.
-    pub fn write<T>(&mut self, hint: WriteHint, f: impl FnOnce(&mut Batch) -> Result<T>) -> Result<T> {
+    ///
+    /// A server that asks for the transaction again (a deadlock, a serialization
+    /// failure: PostgreSQL's 40P01 and 40001) gets it again, whole, a few times:
+    /// `f` may run more than once, each time on a fresh transaction.
+    pub fn write<T>(&mut self, hint: WriteHint, mut f: impl FnMut(&mut Batch) -> Result<T>) -> Result<T> {
         let store = &mut self.store;
         let author = self.author.clone().unwrap_or_else(|| Author {
             entered_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             entered_by: "ar".into(),
             command: "library".into(),
         });
-        let run = |txn: &mut dyn WriteTxn| -> Result<T> {
+        let mut run = |txn: &mut dyn WriteTxn| -> Result<T> {
             txn.set_author(Some(&author))?;
             let settings = match read_settings(txn)? {
                 Some(s) => s,
@@ -139,12 +146,26 @@ impl Ledger {
             batch.finish()?;
             Ok(value)
         };
-        let result = (|| {
-            let mut txn = store.write(hint)?;
-            let value = run(&mut *txn)?;
-            txn.commit()?;
-            Ok(value)
-        })();
+        let mut attempt = 0;
+        let result = loop {
+            let result = (|| {
+                let mut txn = store.write(hint)?;
+                let value = run(&mut *txn)?;
+                txn.commit()?;
+                Ok(value)
+            })();
+            match result {
+                Err(e) if attempt < WRITE_ATTEMPTS && crate::store::pg::is_retryable(&e) => {
+                    attempt += 1;
+                    // Apart again at random, so the writers that met do not meet again.
+                    let jitter = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| u64::from(d.subsec_nanos()) % 20);
+                    std::thread::sleep(std::time::Duration::from_millis(10 * attempt + jitter));
+                }
+                other => break other,
+            }
+        };
         result.map_err(|e| self.store.explain(e))
     }
 

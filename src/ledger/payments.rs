@@ -10,6 +10,7 @@ use crate::domain::text::clean_text;
 use crate::domain::{Currency, Date, Field, LedgerError, Money};
 use crate::store::{InvoiceLookup, InvoiceRef, NewPaymentRow, PaymentFilter, PaymentKey, WriteHint};
 
+#[derive(Clone)]
 pub struct NewPayment {
     pub client: String,
     /// As typed: parsed in the payment's currency.
@@ -241,7 +242,7 @@ impl Batch<'_> {
 impl Ledger {
     pub fn record_payment(&mut self, new: NewPayment) -> Result<PaymentReceipt> {
         self.write(WriteHint::ONE, |b| {
-            let recorded = b.record_payment(new)?;
+            let recorded = b.record_payment(new.clone())?;
             b.replay()?;
             let txn = b.txn();
             let everything = crate::domain::dates::end_of_time();

@@ -249,7 +249,13 @@ impl Ledger {
                 })
                 .fold(0u64, u64::saturating_add)
         };
+        // The files are read as they are imported, so an import runs once: it locks
+        // the whole ledger, so no other writer can make the server ask it again.
+        let mut sources = Some(sources);
         let result = self.write(WriteHint { entries }, |batch| {
+            let sources = sources
+                .take()
+                .ok_or_else(|| crate::internal!("an import was asked to run a second time"))?;
             batch.importing = true;
             let mut summary = ImportSummary {
                 dry_run: options.dry_run,

@@ -118,14 +118,14 @@ fn value_len(s: &str) -> usize {
 }
 
 /// The connection settings `address` gives, with libpq's defaults filled in.
-pub(super) fn config(address: &str) -> Result<Config, String> {
+pub(super) fn config(address: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
     let mut config: Config = address.trim().parse().map_err(|e: postgres::Error| {
         let text = e.to_string();
         text.strip_prefix("invalid configuration: ")
             .unwrap_or(&text)
             .to_string()
     })?;
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let env = |k: &str| env(k).filter(|v| !v.is_empty());
     if config.get_hosts().is_empty() {
         match env("PGHOST") {
             Some(h) => {
@@ -163,7 +163,7 @@ pub(super) fn config(address: &str) -> Result<Config, String> {
     if config.get_password().is_none() {
         if let Some(p) = env("PGPASSWORD") {
             config.password(p);
-        } else if let Some(p) = pgpass_password(&config) {
+        } else if let Some(p) = pgpass_password(&config, &env) {
             config.password(p);
         }
     }
@@ -181,10 +181,10 @@ pub(super) fn connect(config: &Config, shown: &str) -> Result<Client> {
 /// The password `~/.pgpass` (or `PGPASSFILE`) holds for this host, port, database
 /// and user, as libpq finds it: the first matching line, `*` matching anything, a
 /// socket directory matching `localhost`; ignored unless only its owner can read it.
-fn pgpass_password(config: &Config) -> Option<Vec<u8>> {
-    let path = match std::env::var_os("PGPASSFILE") {
+fn pgpass_password(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Option<Vec<u8>> {
+    let path = match env("PGPASSFILE") {
         Some(p) => std::path::PathBuf::from(p),
-        None => directories::BaseDirs::new()?.home_dir().join(".pgpass"),
+        None => std::path::PathBuf::from(env("HOME")?).join(".pgpass"),
     };
     #[cfg(unix)]
     {
