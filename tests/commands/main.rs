@@ -24,3 +24,4 @@ mod ledger_file;
 mod messages;
 mod migrations;
 mod payment;
+mod server;

@@ -38,7 +38,20 @@ impl Default for TestLedger {
 }
 
 impl TestLedger {
+    /// A new ledger: a file in a temporary directory, or, when `AR_TEST_BACKEND` is
+    /// `postgres` (the command suite's second run in `.ci/run`), a new database on
+    /// the test server (`ar::store::pg::testing`).
     pub fn new() -> TestLedger {
+        if std::env::var("AR_TEST_BACKEND").is_ok_and(|b| b == "postgres") {
+            let address = ar::store::pg::testing::fresh_database()
+                .expect("AR_TEST_BACKEND=postgres needs a PostgreSQL server (AR_TEST_PG)");
+            return TestLedger::at(&address);
+        }
+        TestLedger::file_ledger()
+    }
+
+    /// A new ledger in a file, whatever `AR_TEST_BACKEND` says.
+    pub fn file_ledger() -> TestLedger {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("ledger.db");
         TestLedger {
@@ -47,6 +60,24 @@ impl TestLedger {
             today: TODAY.to_string(),
             extra_env: Vec::new(),
         }
+    }
+
+    /// A ledger at `address` (a server's), with a temporary directory of its own.
+    pub fn at(address: &str) -> TestLedger {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = PathBuf::from(address);
+        TestLedger {
+            dir,
+            db,
+            today: TODAY.to_string(),
+            extra_env: Vec::new(),
+        }
+    }
+
+    /// Whether the ledger is on a PostgreSQL server (checks that open the SQLite
+    /// file itself do not apply).
+    pub fn on_server(&self) -> bool {
+        self.db.to_str().is_some_and(ar::store::pg::is_server_address)
     }
 
     pub fn path(&self) -> &Path {
@@ -274,6 +305,9 @@ pub fn check_refusal(args: &[&str], code: u8, stderr: &str) {
 }
 
 pub fn dump(db: &Path) -> String {
+    if let Some(address) = db.to_str().filter(|a| ar::store::pg::is_server_address(a)) {
+        return dump_server(address);
+    }
     if !db.exists() {
         return String::from("<no ledger>");
     }
@@ -345,6 +379,35 @@ pub fn generated_csv(l: &TestLedger, dir: &Path, invoices: u32, seed: u32) {
         "--end",
         "2026-06-30",
     ]);
+}
+
+/// Every row of every table of the ledger on a server, as text, in a stable order.
+fn dump_server(address: &str) -> String {
+    let mut client = postgres::Client::connect(address, postgres::NoTls).expect("connect to the ledger");
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename::text FROM pg_catalog.pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+            &[],
+        )
+        .expect("tables")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if tables.is_empty() {
+        return String::from("<no ledger>");
+    }
+    let mut out = String::new();
+    for t in tables {
+        out.push_str(&format!("## {t}\n"));
+        for r in client
+            .query(&format!("SELECT t::text FROM {t} t ORDER BY t::text"), &[])
+            .expect("rows")
+        {
+            out.push_str(r.get::<_, &str>(0));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// A connection to an existing ledger, for checks beside `ar`. Read-write, as `ar`

@@ -207,13 +207,7 @@ fn pgpass_password(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Opt
     text.lines()
         .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
         .map(pgpass_fields)
-        .find(|fields| {
-            fields.len() == 5
-                && fields[..4]
-                    .iter()
-                    .zip(wanted)
-                    .all(|(f, w)| f == "*" || f == w)
-        })
+        .find(|fields| fields.len() == 5 && fields[..4].iter().zip(wanted).all(|(f, w)| f == "*" || f == w))
         .map(|fields| fields[4].clone().into_bytes())
 }
 
@@ -250,7 +244,13 @@ mod tests {
         ] {
             assert!(is_server_address(a), "{a}");
         }
-        for p in ["ledger.db", "/tmp/host=x.db", "./dbname=acme", "postgres.db", "hosts.db"] {
+        for p in [
+            "ledger.db",
+            "/tmp/host=x.db",
+            "./dbname=acme",
+            "postgres.db",
+            "hosts.db",
+        ] {
             assert!(!is_server_address(p), "{p}");
         }
     }

@@ -29,6 +29,7 @@ mod address;
 mod bulk;
 mod read;
 mod replay;
+mod rows;
 #[doc(hidden)]
 pub mod testing;
 mod write;
@@ -85,8 +86,18 @@ impl PgStore {
     /// [`Access::Write`] the first write creates the schema. A database that is not
     /// an ar ledger, or one of a newer ar, is refused untouched.
     pub fn open(address: &str, access: Access) -> Result<PgStore> {
+        PgStore::open_with_env(address, access, &|k| std::env::var(k).ok())
+    }
+
+    /// [`PgStore::open`], with the environment (`PGPASSWORD`, `PGUSER`, `HOME`...)
+    /// read through `env`.
+    pub fn open_with_env(
+        address: &str,
+        access: Access,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<PgStore> {
         let shown = masked(address);
-        let config = address::config(address).map_err(|reason| LedgerError::LedgerUnusable {
+        let config = address::config(address, env).map_err(|reason| LedgerError::LedgerUnusable {
             path: shown.clone(),
             reason: format!("the ledger address {shown} is not valid: {reason}"),
         })?;
@@ -119,7 +130,11 @@ impl PgStore {
         let found = identity(&mut self.client).map_err(|e| explain(e, &address))?;
         match found {
             Identity::Empty => Ok(0),
-            Identity::Foreign(why) => Err(LedgerError::NotALedger { path: address, reason: why }.into()),
+            Identity::Foreign(why) => Err(LedgerError::NotALedger {
+                path: address,
+                reason: why,
+            }
+            .into()),
             Identity::Ledger(version) if version > schema_version() => Err(LedgerError::NewerSchema {
                 path: address,
                 found: version,
@@ -221,7 +236,12 @@ impl Store for PgStore {
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        Ok(Box::new(PgTxn::new(tx, &mut self.statements, &self.address, None)))
+        Ok(Box::new(PgTxn::new(
+            tx,
+            &mut self.statements,
+            &self.address,
+            None,
+        )))
     }
 
     fn write(&mut self, hint: WriteHint) -> Result<Box<dyn WriteTxn + '_>> {
@@ -247,7 +267,12 @@ impl Store for PgStore {
         } else {
             None
         };
-        Ok(Box::new(PgTxn::new(tx, &mut self.statements, address, Some(bulk))))
+        Ok(Box::new(PgTxn::new(
+            tx,
+            &mut self.statements,
+            address,
+            Some(bulk),
+        )))
     }
 
     fn explain(&self, err: anyhow::Error) -> anyhow::Error {
@@ -311,7 +336,9 @@ fn explain(err: anyhow::Error, address: &str) -> anyhow::Error {
 /// password never).
 fn connect_failure(e: &postgres::Error, address: &str) -> anyhow::Error {
     let reason = match e.code() {
-        Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+        Some(c)
+            if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
             format!(
                 "the ledger server {address} refused the login ({}): check the user and password (in the address, PGPASSWORD or ~/.pgpass)",
                 db_message(e)
@@ -321,7 +348,10 @@ fn connect_failure(e: &postgres::Error, address: &str) -> anyhow::Error {
             "the ledger server {address} has no such database ({}): create it (createdb) or check the address",
             db_message(e)
         ),
-        Some(_) => format!("the ledger server {address} refused the connection: {}", db_message(e)),
+        Some(_) => format!(
+            "the ledger server {address} refused the connection: {}",
+            db_message(e)
+        ),
         None => format!(
             "cannot connect to the ledger server {address}: {}: check the address and that the server is running",
             source_text(e)

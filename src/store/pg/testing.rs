@@ -63,8 +63,14 @@ pub fn with_database(base: &str, name: &str) -> String {
     if let Some(scheme_end) = base.find("://") {
         let rest = &base[scheme_end + 3..];
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let query = rest[authority_end..].find('?').map_or("", |q| &rest[authority_end + q..]);
-        return format!("{}{}/{name}{query}", &base[..scheme_end + 3], &rest[..authority_end]);
+        let query = rest[authority_end..]
+            .find('?')
+            .map_or("", |q| &rest[authority_end + q..]);
+        return format!(
+            "{}{}/{name}{query}",
+            &base[..scheme_end + 3],
+            &rest[..authority_end]
+        );
     }
     format!("{base} dbname={name}")
 }
@@ -78,7 +84,8 @@ pub fn admin(sql: &str) {
 
 /// Run `sql` on the database at `address` as the server's administrator.
 pub fn admin_on(address: &str, sql: &str) {
-    let mut client = postgres::Client::connect(address, postgres::NoTls).expect("connect to the test database");
+    let mut client =
+        postgres::Client::connect(address, postgres::NoTls).expect("connect to the test database");
     client.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
@@ -88,7 +95,13 @@ static STARTED: OnceLock<(PathBuf, Vec<String>)> = OnceLock::new();
 fn start_cluster() -> Result<String, String> {
     let bin = bin_dir().ok_or("no initdb found (pg_config --bindir, /usr/lib/postgresql/*/bin)")?;
     let root = is_root();
-    if root && Command::new("id").arg("postgres").output().map(|o| !o.status.success()).unwrap_or(true) {
+    if root
+        && Command::new("id")
+            .arg("postgres")
+            .output()
+            .map(|o| !o.status.success())
+            .unwrap_or(true)
+    {
         return Err("running as root, and there is no postgres user to run the server as".into());
     }
     let dir = PathBuf::from(format!(
@@ -123,11 +136,22 @@ fn start_cluster() -> Result<String, String> {
     let out = as_server("initdb")
         .arg("-D")
         .arg(&data)
-        .args(["-U", "ar", "--auth=trust", "--no-sync", "-E", "UTF8", "--no-locale"])
+        .args([
+            "-U",
+            "ar",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ])
         .output()
         .map_err(|e| format!("initdb: {e}"))?;
     if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     let options = format!(
         "-k {} -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
@@ -142,7 +166,10 @@ fn start_cluster() -> Result<String, String> {
         .output()
         .map_err(|e| format!("pg_ctl: {e}"))?;
     if !out.status.success() {
-        return Err(format!("pg_ctl start failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "pg_ctl start failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     let stop: Vec<String> = {
         let ctl = bin.join("pg_ctl").display().to_string();
@@ -151,7 +178,16 @@ fn start_cluster() -> Result<String, String> {
         } else {
             vec![]
         };
-        v.extend([ctl, "-D".into(), data.display().to_string(), "-m".into(), "immediate".into(), "-w".into(), "-s".into(), "stop".into()]);
+        v.extend([
+            ctl,
+            "-D".into(),
+            data.display().to_string(),
+            "-m".into(),
+            "immediate".into(),
+            "-w".into(),
+            "-s".into(),
+            "stop".into(),
+        ]);
         v
     };
     let _ = STARTED.set((dir.clone(), stop));
