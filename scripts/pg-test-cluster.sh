@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 as_server "$BIN/initdb" -D "$D/data" -U ar --auth=trust --no-sync -E UTF8 --no-locale >"$D/initdb.log"
 as_server "$BIN/pg_ctl" -D "$D/data" -l "$D/server.log" -w -s \
-    -o "-k $D -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start
+    -o "-k $D -c listen_addresses= -c fsync=$DURABLE -c synchronous_commit=$DURABLE -c full_page_writes=$DURABLE -c max_connections=200 $PG_OPTIONS" start
 export AR_TEST_PG="host=$D user=ar dbname=postgres"
 echo "pg-test-cluster: PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') at $D"
 status=0

@@ -176,7 +176,8 @@ impl<'a> Context<'a> {
         let bulk_entries = self.env.get("AR_BULK_ENTRIES").and_then(|v| v.parse().ok());
         let store: Box<dyn crate::store::Store> = match path.to_str().filter(|p| pg::is_server_address(p)) {
             Some(address) => {
-                let mut store = pg::PgStore::open_with_env(address, access, &|k| self.env.get(k).map(str::to_string))?;
+                let mut store =
+                    pg::PgStore::open_with_env(address, access, &|k| self.env.get(k).map(str::to_string))?;
                 if let Some(n) = bulk_entries {
                     store.set_bulk_entries(n);
                 }

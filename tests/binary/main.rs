@@ -821,8 +821,12 @@ fn four_writers_at_once_on_a_server_lose_nothing() {
     numbers.dedup();
     assert_eq!(numbers.len(), WRITERS * ENTRIES / 2, "invoice numbers repeat");
     let cents = |text: &str| -> i64 {
-        let (whole, part) = text.split_once('.').expect("two decimals");
-        whole.parse::<i64>().expect("whole") * 100 + part.parse::<i64>().expect("cents")
+        let (sign, digits) = match text.strip_prefix('-') {
+            Some(rest) => (-1, rest),
+            None => (1, text),
+        };
+        let (whole, part) = digits.split_once('.').expect("two decimals");
+        sign * (whole.parse::<i64>().expect("whole") * 100 + part.parse::<i64>().expect("cents"))
     };
     for c in clients {
         let total: i64 = invoices
