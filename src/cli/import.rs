@@ -80,7 +80,13 @@ pub fn run_import(ctx: &mut Context, args: ImportArgs) -> Result<()> {
     let mut ledger = if args.dry_run && !on_server && !path.exists() {
         Ledger::open_in_memory()?
     } else if args.dry_run {
-        ctx.open_ledger(Access::Read)?
+        match ctx.open_ledger(Access::Read) {
+            // A server's database with no ledger yet: checked against an empty one.
+            Err(e) if on_server && matches!(e.downcast_ref(), Some(LedgerError::NoLedger { .. })) => {
+                Ledger::open_in_memory()?
+            }
+            other => other?,
+        }
     } else {
         ctx.open_ledger(Access::Write)?
     };
