@@ -1215,7 +1215,7 @@ struct PgBackend {
 }
 
 impl PgBackend {
-    fn new(bulk: bool) -> Option<Box<dyn Backend>> {
+    fn on_test_server(bulk: bool) -> Option<Box<dyn Backend>> {
         super::pg::testing::server()?;
         Some(Box::new(PgBackend {
             bulk,
@@ -1254,5 +1254,5 @@ impl Backend for PgBackend {
     }
 }
 
-storage_tests!(postgres, PgBackend::new(false));
-storage_tests!(postgres_bulk, PgBackend::new(true));
+storage_tests!(postgres, PgBackend::on_test_server(false));
+storage_tests!(postgres_bulk, PgBackend::on_test_server(true));

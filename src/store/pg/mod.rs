@@ -454,8 +454,4 @@ impl<'c> PgTxn<'c> {
         }
         Ok(())
     }
-
-    fn explain(&self, e: impl Into<anyhow::Error>) -> anyhow::Error {
-        explain(e.into(), self.address)
-    }
 }
