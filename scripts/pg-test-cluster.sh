@@ -3,7 +3,10 @@
 # PostgreSQL cluster (a temp directory, a unix socket only, no fsync), and remove
 # the cluster afterwards. PostgreSQL refuses to run as root: as root the server runs
 # as the `postgres` system user (which installing the package creates).
+# PG_DURABLE=on keeps fsync (benchmarks); PG_OPTIONS adds server options.
 set -eu
+DURABLE=${PG_DURABLE:-off}
+PG_OPTIONS=${PG_OPTIONS:-}
 BIN=$(pg_config --bindir 2>/dev/null || true)
 if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then
     BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
