@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
 data=bench-data/gen-$n
-ar=$(pwd)/${CARGO_TARGET_DIR:-target}/release/ar
+target=${CARGO_TARGET_DIR:-target}
+[ "${target#/}" != "$target" ] || target=$(pwd)/$target
+ar=$target/release/ar
 cargo build --release --quiet
 if [ ! -f "$data/corrections.csv" ]; then
     echo "generating $n invoices into $data ..."
